@@ -60,20 +60,4 @@ struct config {
 int cli_parse(struct config *c, int argc, char **argv, char **envp,
 	      char *err, size_t errlen);
 
-/* Signal name or number ("TERM", "SIGTERM", "15", "RTMIN+3") to a number;
- * -1 if unknown. */
-int cli_signal(const char *s, size_t len);
-
-/* Name of signal n ("SIGTERM", "SIGRTMIN+3") into buf; returns buf. */
-const char *cli_signame(int n, char *buf, size_t size);
-
-/* Duration ("500ms", "5s", "2m", "1h", "7") to ms; -1 if malformed. */
-int64_t cli_duration(const char *s, size_t len);
-
-/* Size ("64M", "1G", "4096") to bytes; -1 (as int64) if malformed. */
-int64_t cli_size(const char *s, size_t len);
-
-/* Boolean environment value; -1 if not one of 1/true/yes/0/false/no/"". */
-int cli_bool(const char *s);
-
 #endif

@@ -14,6 +14,7 @@ enum log_level {
 void log_init(int verbosity);
 int log_verbosity(void);
 unsigned long log_dropped(void);
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

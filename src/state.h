@@ -10,6 +10,7 @@
 #include "defs.h"
 #include "fscheck.h"
 #include "probe.h"
+#include "sig.h"
 
 /* Where supervision is. */
 enum phase {
@@ -39,7 +40,8 @@ struct init {
 	pid_t self;		 /* getpid(): 1 as PID 1 */
 	int sigfd;		 /* signalfd */
 	int listen_fd;		 /* status server socket, -1 if none */
-	int devnull_fd;		 /* spare fd, given up when out of fds */
+	int spare_fd;		 /* spare fd, given up when out of fds */
+	struct sig_saved sigsaved; /* the launcher's signal mask and dispositions */
 
 	pid_t child;		 /* main child pid, 0 when none */
 	bool child_running;	 /* not yet reaped */
@@ -51,6 +53,9 @@ struct init {
 
 	int64_t grace_deadline;	  /* shutdown/restart: when to SIGKILL; 0 none */
 	bool killed;		  /* SIGKILL already sent */
+	int64_t kill_deadline;	  /* when to stop waiting after SIGKILL */
+	bool gone;		  /* the last waitpid said ECHILD */
+	int exit_code;		  /* ward's own failure code, -1 if none */
 	int64_t restart_at;	  /* PHASE_RESTART_WAIT: when to spawn */
 	int64_t backoff_ms;	  /* next restart back-off */
 

@@ -1,0 +1,187 @@
+/* log.c: "ward: " lines on stderr that never block PID 1. */
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "defs.h"
+
+/*
+ * The only file-static state of ward (STYLE.md 4): the verbosity, the fd
+ * lines go to, how they are written, and how many were dropped.
+ */
+static struct {
+	int verbosity;		/* enum log_level */
+	int fd;			/* where lines go */
+	int how;		/* LOG_WRITE, LOG_SEND or LOG_POLL */
+	unsigned long dropped;	/* lines dropped on a full stderr */
+} lg = {0, 2, 0, 0};
+
+enum {
+	LOG_WRITE, /* own non-blocking description, or a regular file */
+	LOG_SEND,  /* a socket: send(MSG_DONTWAIT) */
+	LOG_POLL   /* a tty or other: write only when poll says it fits */
+};
+
+/*
+ * Pick a way to write stderr that cannot block. O_NONBLOCK on fd 2 itself
+ * would change the file description the child shares, so a pipe is opened
+ * again through /proc as a description of ward's own.
+ */
+void
+log_init(int verbosity)
+{
+	struct stat st;
+	int fd;
+
+	lg.verbosity = verbosity;
+	if (fstat(2, &st) < 0)
+		return;
+	if (S_ISSOCK(st.st_mode)) {
+		lg.how = LOG_SEND;
+	} else if (S_ISFIFO(st.st_mode)) {
+		fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0) {
+			lg.fd = fd;
+			lg.how = LOG_WRITE;
+		} else {
+			lg.how = LOG_POLL;
+		}
+	} else if (!S_ISREG(st.st_mode)) {
+		lg.how = LOG_POLL;
+	}
+}
+
+int
+log_verbosity(void)
+{
+	return lg.verbosity;
+}
+
+unsigned long
+log_dropped(void)
+{
+	return lg.dropped;
+}
+
+static void
+log_emit(const char *buf, size_t len)
+{
+	struct pollfd pfd = {lg.fd, POLLOUT, 0};
+	ssize_t n;
+
+	if (lg.how == LOG_POLL && (poll(&pfd, 1, 0) != 1 ||
+				   !(pfd.revents & POLLOUT))) {
+		lg.dropped++;
+		return;
+	}
+	do {
+		if (lg.how == LOG_SEND)
+			n = send(lg.fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			n = write(lg.fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 || (size_t)n != len)
+		lg.dropped++;
+}
+
+static void
+log_vline(const char *fmt, va_list ap, int err)
+{
+	char buf[LOG_LINE_MAX];
+	int n;
+	int m;
+
+	n = snprintf(buf, sizeof(buf), "ward: ");
+	m = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (m < 0)
+		m = 0;
+	n = (size_t)(n + m) >= sizeof(buf) - 1 ? (int)sizeof(buf) - 2 : n + m;
+	if (err) {
+		m = snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(err));
+		if (m > 0)
+			n = (size_t)(n + m) >= sizeof(buf) - 1
+				? (int)sizeof(buf) - 2
+				: n + m;
+	}
+	buf[n++] = '\n';
+	log_emit(buf, n);
+}
+
+#define LOG_BODY(min, err)                                                     \
+	do {                                                                   \
+		int saved = errno;                                             \
+		va_list ap;                                                    \
+		if (lg.verbosity >= (min)) {                                   \
+			va_start(ap, fmt);                                     \
+			log_vline(fmt, ap, (err));                             \
+			va_end(ap);                                            \
+		}                                                              \
+		errno = saved;                                                 \
+	} while (0)
+
+void
+log_error(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_ERROR, 0);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_NOTICE, errno);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_NOTICE, 0);
+}
+
+void
+log_notice(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_NOTICE, 0);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_INFO, 0);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_DEBUG, 0);
+}
+
+void
+fatal(int code, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(fmt, ap, err);
+	va_end(ap);
+	exit(code);
+}
+
+void
+fatalx(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(fmt, ap, 0);
+	va_end(ap);
+	exit(code);
+}

@@ -1,0 +1,18 @@
+/* report.h: what the status server answers: routes, JSON, Prometheus text. */
+#ifndef WARD_REPORT_H
+#define WARD_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+/*
+ * The whole response to the request bytes req[0..len) (pure: no I/O).
+ * Returns its length in out (at most size), -2 when the request head is
+ * not complete yet, or -1 if the response did not fit.
+ */
+int report_respond(const struct init *in, const char *req, size_t len,
+		   int64_t now, char *out, size_t size);
+
+#endif

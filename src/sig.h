@@ -1,0 +1,38 @@
+/* sig.h: block every signal, read them from a signalfd, give them back. */
+#ifndef WARD_SIG_H
+#define WARD_SIG_H
+
+#include <stdint.h>
+#include <sys/signalfd.h>
+#include <sys/types.h>
+
+/* What ward was started with, so the child gets exactly that back. */
+struct sig_saved {
+	uint64_t mask;	  /* blocked signals: bit n-1 for signal n */
+	uint64_t ignored; /* signals ward un-ignored for itself */
+};
+
+/* What the loop does with a signal that arrived. */
+enum sig_action {
+	SIG_ACT_REAP,	 /* SIGCHLD: reap */
+	SIG_ACT_FORWARD, /* send on to the child */
+	SIG_ACT_DROP	 /* caused by ward itself: SIGPIPE, SIGTTOU, ... */
+};
+
+/*
+ * Save the mask and dispositions ward was started with, block all signals,
+ * catch the synchronous-fault ones, and return a non-blocking signalfd for
+ * all; -1 with errno on failure.
+ */
+int sig_setup(struct sig_saved *sv);
+
+/* Read one signal: 1 when si is filled, 0 when none is pending, -1 error. */
+int sig_read(int fd, struct signalfd_siginfo *si);
+
+/* What to do with si; self is ward's own pid. */
+enum sig_action sig_classify(const struct signalfd_siginfo *si, pid_t self);
+
+/* In the child before exec: the launcher's dispositions and mask again. */
+void sig_restore(const struct sig_saved *sv);
+
+#endif
