@@ -5,8 +5,8 @@
  *
  *   benchhelper spawn N CMD [ARG...]     run CMD N times; print per-run wall
  *                                        time (mean, median) and CPU time
- *   benchhelper startup N INIT [ARG...]  N pairs of "env /bin/true" and
- *                                        "INIT... /bin/true", alternated
+ *   benchhelper startup N INIT [ARG...]  /bin/true, env /bin/true and
+ *                                        INIT... /bin/true, alternated N times
  *   benchhelper rtt N INIT [ARG...]      INIT as PID 1 of a new PID+mount
  *                                        namespace running "SELF ackchild";
  *                                        N SIGUSR1 round trips, each acked
@@ -164,7 +164,7 @@ read_byte(int fd, char want)
 	if (r == 0)
 		diex("init or child exited early (EOF on ack pipe)");
 	if (want != 0 && c != want)
-		diex("unexpected byte on ack pipe");
+		fprintf(stderr, "benchhelper: unexpected byte 0x%02x on ack pipe\n", (unsigned char)c), exit(1);
 }
 
 static int
@@ -409,34 +409,42 @@ mode_spawn(long n, char **cmd)
 }
 
 /*
- * startup N INIT...: alternate "env /bin/true" and "INIT... /bin/true" N
- * times each; the median of the paired differences is INIT's overhead.
+ * startup N INIT...: alternate "/bin/true", "env /bin/true" and
+ * "INIT... /bin/true" N times each; the medians of the paired differences
+ * are INIT's overhead over running the program directly and over env.
  */
 static int
 mode_startup(long n, char **init, int ninit)
 {
-	char *base[] = {"env", "/bin/true", NULL};
+	char *direct[] = {"/bin/true", NULL};
+	char *env[] = {"env", "/bin/true", NULL};
 	char **cmd = calloc((size_t)ninit + 2, sizeof(*cmd));
-	int64_t *d = calloc((size_t)n + 1, sizeof(*d));
+	int64_t *dd = calloc((size_t)n + 1, sizeof(*dd));
+	int64_t *de = calloc((size_t)n + 1, sizeof(*de));
 	int64_t *w = calloc((size_t)n + 1, sizeof(*w));
-	int64_t wb, wi, c;
+	int64_t wd, we, wi, c;
 	long i, fails = 0;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	if (cmd == NULL || d == NULL || w == NULL || null < 0 || n <= 0)
+	if (cmd == NULL || dd == NULL || de == NULL || w == NULL || null < 0 ||
+	    n <= 0)
 		die("startup setup");
 	memcpy(cmd, init, (size_t)ninit * sizeof(*cmd));
 	cmd[ninit] = "/bin/true";
 	for (i = 0; i < n; i++) {
-		if (run_once(base, null, &wb, &c) < 0)
-			diex("env /bin/true failed");
+		if (run_once(direct, null, &wd, &c) < 0 ||
+		    run_once(env, null, &we, &c) < 0)
+			diex("/bin/true failed");
 		if (run_once(cmd, null, &wi, &c) < 0)
 			fails++;
-		d[i] = wi - wb;
+		dd[i] = wi - wd;
+		de[i] = wi - we;
 		w[i] = wi;
 	}
-	printf("overhead_median_ns=%lld wall_median_ns=%lld fails=%ld\n",
-	       (long long)quantile(d, (size_t)n, 0.5),
+	printf("over_direct_ns=%lld over_env_ns=%lld wall_median_ns=%lld "
+	       "fails=%ld\n",
+	       (long long)quantile(dd, (size_t)n, 0.5),
+	       (long long)quantile(de, (size_t)n, 0.5),
 	       (long long)quantile(w, (size_t)n, 0.5), fails);
 	return 0;
 }

@@ -195,18 +195,22 @@ def rotate(seq, r):
 
 
 def bench_startup(inits, helper):
-    """Per-run overhead of INIT -- /bin/true over env /bin/true, in ns:
-    paired runs alternated by the helper, median of the differences."""
+    """Per-run overhead of INIT -- /bin/true over /bin/true run directly and
+    over env /bin/true, in ns: runs alternated by the helper, medians of the
+    paired differences, then the median over the rounds."""
     n = str(P["start_runs"])
-    per = {name: [] for name, _, _ in inits}
+    direct = {name: [] for name, _, _ in inits}
+    env = {name: [] for name, _, _ in inits}
     for r in range(P["rounds"]):
         for name, _, argv in rotate(inits, r):
             res = helper_run([helper, "startup", n] + argv)
             if res["fails"]:
                 raise RuntimeError(f"{name} -- /bin/true failed "
                                    f"{res['fails']} times")
-            per[name].append(res["overhead_median_ns"])
-    return {k: statistics.median(v) for k, v in per.items()}
+            direct[name].append(res["over_direct_ns"])
+            env[name].append(res["over_env_ns"])
+    return ({k: statistics.median(v) for k, v in direct.items()},
+            {k: statistics.median(v) for k, v in env.items()})
 
 
 def bench_rtt(inits, helper):
@@ -287,7 +291,7 @@ def bench_idle(inits, helper, ward):
     return res, notes
 
 
-def bench_health(ward, helper):
+def bench_health(ward, helper, empty):
     """CPU per health check: ward --check vs curl -fsS, and the CPU a
     running ward spends per in-process probe."""
     out = {"notes": []}
@@ -300,22 +304,29 @@ def bench_health(ward, helper):
         per_round = max(1, P["checks"] // P["rounds"])
         check = []
         curl = []
+        floor = []
         check_fails = 0
         curl_fails = 0
         curl_bin = shutil.which("curl") or "curl"
         for r in range(P["rounds"]):
             cmds = [("ward", [ward, "--check", url]),
                     ("curl", [curl_bin, "-fsS", "-o", "/dev/null", url])]
+            if empty:
+                cmds.append(("empty", [empty]))
             for name, cmd in rotate(cmds, r):
                 res = helper_run([helper, "spawn", str(per_round)] + cmd)
                 if name == "ward":
                     check.append(res["cpu_mean_ns"])
                     check_fails += res["fails"]
+                elif name == "empty":
+                    floor.append(res["cpu_mean_ns"])
                 else:
                     curl.append(res["cpu_mean_ns"])
                     curl_fails += res["fails"]
         out["check_ns"] = statistics.median(check)
         out["curl_ns"] = statistics.median(curl)
+        if floor:
+            out["floor_ns"] = statistics.median(floor)
         out["check_fails"] = check_fails
         out["curl_fails"] = curl_fails
         out["check_n"] = per_round * P["rounds"]
@@ -423,11 +434,13 @@ def report(ctx):
         f"| {szc('catatonit')} | {rs} | static, ≤ 64 KiB ({goal}) "
         f"| {status(wsz <= 64 * 1024 and sz['ward'][1])} |")
 
-    st = ctx["startup"]
+    st, ste = ctx["startup"]
     _, rs = ratio(st["ward"], [st[n] for n in others])
-    add(f"| Start-up overhead per run (`INIT -- /bin/true` − `env /bin/true`, "
-        f"{P['start_runs']} runs × {P['rounds']}) | "
+    add(f"| Start-up cost per run: `INIT -- /bin/true` − `/bin/true` "
+        f"({P['start_runs']} alternated runs × {P['rounds']}) | "
         + " | ".join(fmt_us(st[n]) for n in names) + f" | {rs} | — | — |")
+    add("| Start-up cost per run: `INIT -- /bin/true` − `env /bin/true` | "
+        + " | ".join(fmt_us(ste[n]) for n in names) + " | — | — | — |")
 
     med, p99, _ = ctx["rtt"]
     r, rs = ratio(med["ward"], [med[n] for n in others])
@@ -492,6 +505,12 @@ def report(ctx):
             f"({h['check_n']} each, getrusage of the child) | "
             f"{fmt_us(h['check_ns'])} | {fmt_us(h['curl_ns'])} | {q:.1f}× "
             f"| ≤ 1/50 of curl | {status(h['check_fails'] == 0 and q >= 50)} |")
+    if "floor_ns" in h:
+        q = h["curl_ns"] / h["floor_ns"] if h["floor_ns"] else 0
+        add(f"| Floor, for reference: one execution of an empty static musl "
+            f"program (`int main(void) {{ return 0; }}`) | "
+            f"{fmt_us(h['floor_ns'])} | {fmt_us(h['curl_ns'])} | {q:.1f}× "
+            "| — | — |")
     if "probe_ns" in h:
         q = h["curl_ns"] / h["probe_ns"] if h["probe_ns"] else 0
         add(f"| One in-process probe of a running ward (`--probe-interval "
@@ -508,6 +527,12 @@ def report(ctx):
         "ward's figure by the lowest of tini, dumb-init and catatonit; "
         f"\"≤ best\" counts as met up to {NOISE:.2f}× (run-to-run noise of "
         "a shared 2-core machine).")
+    add("- Start-up: `/bin/true` and `env` are dynamically linked glibc "
+        "programs, so `env /bin/true` pays the dynamic loader twice; a "
+        "static init launches faster than env does, and the difference to "
+        "env can be negative. The first start-up row (over running "
+        "`/bin/true` directly) is the init's own cost: its exec, its fork, "
+        "its exit.")
     add("- Debian's dumb-init is dynamically linked: its file size leaves out "
         "libc. tini-static and catatonit are static glibc builds.")
     add("- Signal round trip: benchhelper sends SIGUSR1 to the init (PID 1 "
@@ -565,6 +590,8 @@ def main():
     ap.add_argument("--ward", required=True)
     ap.add_argument("--helper", required=True)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--empty", default=None,
+                    help="a static no-op program: the floor of --check")
     ap.add_argument("--tini", default=shutil.which("tini-static") or
                     "/usr/bin/tini-static")
     ap.add_argument("--dumb-init", default=shutil.which("dumb-init") or
@@ -600,7 +627,7 @@ def main():
     ctx["notes"] += notes
     log("health checks")
     try:
-        ctx["health"] = bench_health(ward, helper)
+        ctx["health"] = bench_health(ward, helper, a.empty)
     except (RuntimeError, OSError, ValueError) as e:
         ctx["health"] = {"notes": [f"health section failed: {e}"],
                          "probe_error": str(e)}

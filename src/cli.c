@@ -1,4 +1,5 @@
 /* cli.c: argv and environment into a struct config, with no side effects. */
+#include "fmt.h"
 #include "cli.h"
 
 #include <stdarg.h>
@@ -75,7 +76,7 @@ fail(struct pctx *p, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(p->err, p->errlen, fmt, ap);
+	fmt_vsnprintf(p->err, p->errlen, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -344,7 +345,7 @@ env_option(struct pctx *p, char **envp, int id)
 	int64_t n;
 	int b;
 
-	snprintf(p->src, sizeof(p->src), "WARD_");
+	fmt_snprintf(p->src, sizeof(p->src), "WARD_");
 	for (i = 0; o->name[i] && i + 6 < sizeof(p->src); i++)
 		p->src[5 + i] = o->name[i] == '-' ? '_' : o->name[i] - 'a' + 'A';
 	p->src[5 + i] = '\0';
@@ -457,7 +458,7 @@ arg_long(struct pctx *p, char **argv, int *i)
 	size_t len = eq ? (size_t)(eq - a) : strlen(a);
 	int id = find_long(a, len);
 
-	snprintf(p->src, sizeof(p->src), "--%.*s", (int)len, a);
+	fmt_snprintf(p->src, sizeof(p->src), "--%.*s", (int)len, a);
 	if (id < 0)
 		return fail(p, "unknown option '%s'", p->src);
 	return take(p, id, eq ? eq + 1 : NULL, argv, i);
@@ -470,7 +471,7 @@ arg_short(struct pctx *p, char **argv, int *i)
 	int id;
 
 	for (; *a; a++) {
-		snprintf(p->src, sizeof(p->src), "-%c", *a);
+		fmt_snprintf(p->src, sizeof(p->src), "-%c", *a);
 		if ((id = find_short(*a)) < 0)
 			return fail(p, "unknown option '%s'", p->src);
 		if (opts[id].kind == K_VALUE || opts[id].kind == K_LIST)

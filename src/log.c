@@ -1,4 +1,5 @@
 /* log.c: "ward: " lines on stderr that never block PID 1. */
+#include "fmt.h"
 #include "log.h"
 
 #include <errno.h>
@@ -99,13 +100,13 @@ log_vline(const char *fmt, va_list ap, int err)
 	int n;
 	int m;
 
-	n = snprintf(buf, sizeof(buf), "ward: ");
-	m = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	n = fmt_snprintf(buf, sizeof(buf), "ward: ");
+	m = fmt_vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	if (m < 0)
 		m = 0;
 	n = (size_t)(n + m) >= sizeof(buf) - 1 ? (int)sizeof(buf) - 2 : n + m;
 	if (err) {
-		m = snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(err));
+		m = fmt_snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(err));
 		if (m > 0)
 			n = (size_t)(n + m) >= sizeof(buf) - 1
 				? (int)sizeof(buf) - 2

@@ -1,4 +1,5 @@
 /* reap.c: collect exited processes; turn a wait status into an exit code. */
+#include "fmt.h"
 #include "reap.h"
 
 #include <errno.h>
@@ -60,9 +61,9 @@ reap_describe(int st, char *buf, size_t size)
 	char name[24];
 
 	if (WIFSIGNALED(st))
-		snprintf(buf, size, "killed by %s",
+		fmt_snprintf(buf, size, "killed by %s",
 			 value_signame(WTERMSIG(st), name, sizeof(name)));
 	else
-		snprintf(buf, size, "exited with status %d", WEXITSTATUS(st));
+		fmt_snprintf(buf, size, "exited with status %d", WEXITSTATUS(st));
 	return buf;
 }

@@ -1,4 +1,5 @@
 /* report.c: what the status server answers: routes, JSON, Prometheus text. */
+#include "fmt.h"
 #include "report.h"
 
 #include <stdarg.h>
@@ -30,7 +31,7 @@ out_printf(struct out *o, const char *fmt, ...)
 	if (o->full)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	n = fmt_vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= o->size - o->len)
 		o->full = 1;
@@ -105,7 +106,7 @@ report_json(const struct init *in, int64_t now, struct out *o)
 	char checks[4096];
 
 	if (fscheck_json(&in->checks, checks, sizeof(checks)) < 0)
-		snprintf(checks, sizeof(checks), "[]");
+		fmt_snprintf(checks, sizeof(checks), "[]");
 	out_printf(o, "{\"state\": \"%s\", \"pid\": %d, ", report_state(in),
 		   in->child_running ? (int)in->child : 0);
 	out_printf(o, "\"uptime_seconds\": %lld, \"restarts\": %lu, ",

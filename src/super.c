@@ -1,4 +1,5 @@
 /* super.c: the supervision state machine: run, restart, shut down, exit. */
+#include "fmt.h"
 #include "super.h"
 
 #include <errno.h>
@@ -132,7 +133,7 @@ super_restart_step(struct init *in, int64_t now)
 		in->phase = PHASE_RESTART_WAIT;
 		return false;
 	}
-	if (now < in->restart_at)
+	if (in->phase != PHASE_RESTART_WAIT || now < in->restart_at)
 		return false;
 	if (super_spawn(in, now) < 0) {
 		log_warn("cannot start %s again", in->cfg.argv[0]);
@@ -194,11 +195,11 @@ super_exit(struct init *in)
 		return in->exit_code;
 	reap_describe(in->child_status, what, sizeof(what));
 	if (in->shut_signo && in->shut_pid == in->self)
-		snprintf(from, sizeof(from), " from ward (app unhealthy)");
+		fmt_snprintf(from, sizeof(from), " from ward (app unhealthy)");
 	else if (in->shut_signo && in->shut_pid)
-		snprintf(from, sizeof(from), " from pid %d", (int)in->shut_pid);
+		fmt_snprintf(from, sizeof(from), " from pid %d", (int)in->shut_pid);
 	else if (in->shut_signo)
-		snprintf(from, sizeof(from), " from outside the container");
+		fmt_snprintf(from, sizeof(from), " from outside the container");
 	if (in->shut_signo)
 		log_notice("exiting with %d: child %d %s, after %s%s", code,
 			   (int)in->child, what,

@@ -1,4 +1,5 @@
 /* tree.c: find and signal every other process of ward's tree (via /proc). */
+#include "fmt.h"
 #include "tree.h"
 
 #include <dirent.h>
@@ -24,6 +25,19 @@ struct pinfo {
 	char state; /* R, S, Z, ... */
 };
 
+/* The decimal number at *p, then past it and one space. */
+static long
+tree_num(char **p)
+{
+	long v = 0;
+
+	while (**p >= '0' && **p <= '9')
+		v = v * 10 + *(*p)++ - '0';
+	if (**p == ' ')
+		(*p)++;
+	return v;
+}
+
 static int
 tree_stat(const char *pid, struct pinfo *pi)
 {
@@ -34,7 +48,7 @@ tree_stat(const char *pid, struct pinfo *pi)
 	int fd;
 
 	if (value_uint(pid, strlen(pid), INT32_MAX) < 0 ||
-	    snprintf(path, sizeof(path), "/proc/%s/stat", pid) < 0)
+	    fmt_snprintf(path, sizeof(path), "/proc/%s/stat", pid) < 0)
 		return -1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
@@ -48,8 +62,8 @@ tree_stat(const char *pid, struct pinfo *pi)
 		return -1;
 	pi->state = p[2];
 	p += 3;
-	pi->ppid = (pid_t)strtol(p, &p, 10);
-	pi->pgrp = (pid_t)strtol(p, NULL, 10);
+	pi->ppid = (pid_t)tree_num(&p);
+	pi->pgrp = (pid_t)tree_num(&p);
 	return 0;
 }
 
@@ -81,7 +95,7 @@ tree_descends(pid_t ppid, pid_t self)
 			return true;
 		if (ppid <= 1)
 			return false;
-		snprintf(pid, sizeof(pid), "%d", (int)ppid);
+		fmt_snprintf(pid, sizeof(pid), "%d", (int)ppid);
 		if (tree_stat(pid, &pi) < 0)
 			return false;
 		ppid = pi.ppid;
@@ -139,7 +153,7 @@ tree_walk(struct init *in, int sig)
 			d = (struct dirent64 *)(void *)(buf + off);
 			if (tree_stat(d->d_name, &pi) < 0)
 				continue;
-			pid_t pid = (pid_t)strtol(d->d_name, NULL, 10);
+			pid_t pid = (pid_t)value_uint(d->d_name, strlen(d->d_name), INT32_MAX);
 			if (tree_wanted(in, pid, &pi, sig) &&
 			    kill(pid, sig) == 0)
 				sent++;

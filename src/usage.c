@@ -1,4 +1,5 @@
 /* usage.c: --help, --version, --license and the usage error. */
+#include "fmt.h"
 #include "usage.h"
 
 #include <stdio.h>
@@ -87,7 +88,7 @@ void
 usage_error(const char *msg)
 {
 	char buf[384];
-	int n = snprintf(buf, sizeof(buf), "ward: %s\nTry 'ward --help'\n", msg);
+	int n = fmt_snprintf(buf, sizeof(buf), "ward: %s\nTry 'ward --help'\n", msg);
 
 	if (n > 0)
 		usage_put(2, buf);

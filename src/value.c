@@ -1,4 +1,5 @@
 /* value.c: parse and name option values (signals, durations, sizes). */
+#include "fmt.h"
 #include "value.h"
 
 #include <signal.h>
@@ -92,13 +93,13 @@ value_signame(int n, char *buf, size_t size)
 
 	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
 		if (signames[i].num == n) {
-			snprintf(buf, size, "SIG%s", signames[i].name);
+			fmt_snprintf(buf, size, "SIG%s", signames[i].name);
 			return buf;
 		}
 	if (n >= RTMIN && n <= RTMAX)
-		snprintf(buf, size, "SIGRTMIN+%d", n - RTMIN);
+		fmt_snprintf(buf, size, "SIGRTMIN+%d", n - RTMIN);
 	else
-		snprintf(buf, size, "signal %d", n);
+		fmt_snprintf(buf, size, "signal %d", n);
 	return buf;
 }
 

@@ -1,0 +1,6 @@
+/* empty.c: the cheapest static program, the floor of any health check. */
+int
+main(void)
+{
+	return 0;
+}
