@@ -78,12 +78,16 @@ check: build/asan/ward $(UNIT:%=build/asan/tests/%) $(HELPERS)
 	  WARD=$(CURDIR)/build/asan/ward HELPERS=$(CURDIR)/build/helpers \
 	  WARD_SANITIZED=1 $(PYTEST) tests/e2e
 
-demo: build/musl/ward build/examples/demo
+demo:
+	@command -v $(MUSL_CC) >/dev/null || { [ "$$(id -u)" = 0 ] && \
+	  apt-get install -y -qq musl-tools >/dev/null; } || \
+	  { echo "make demo needs musl-gcc: apt-get install musl-tools"; exit 1; }
+	@$(MAKE) -s build/musl/ward build/examples/demo
 	./examples/run-demo.sh
 
 build/examples/demo: examples/demo.c
 	@mkdir -p $(@D)
-	$(CC) $(WARNFLAGS) -O2 -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARNFLAGS) -O2 -o $@ $<
 
 install: build/musl/ward
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1
