@@ -103,6 +103,14 @@ format:
 format-check:
 	clang-format --dry-run --Werror src/*.[ch]
 
+# Static analysis and style: cppcheck, clang-tidy (.clang-tidy), shellcheck
+# on every script, clang-format.
+lint: format-check
+	cppcheck --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --quiet --std=c11 -D_GNU_SOURCE -DWARD_VERSION='"x"' src/
+	clang-tidy --quiet src/*.c -- $(CPPFLAGS) -std=c11 2>/dev/null
+	shellcheck .ci/run $$(git ls-files '*.sh')
+
 clean:
 	rm -rf build dist
 

@@ -109,7 +109,7 @@ fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		len = 0;
 		if (fmt[1] == 'z' || fmt[1] == 'l')
-			len = *++fmt;
+			len = (unsigned char)*++fmt;
 		if (len == 'l' && fmt[1] == 'l') {
 			len = 'L';
 			fmt++;

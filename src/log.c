@@ -93,25 +93,28 @@ log_emit(const char *buf, size_t len)
 		lg.dropped++;
 }
 
+/* Append at most what fits, keeping room for the newline. */
+static size_t
+log_fit(size_t used, int n, size_t size)
+{
+	if (n < 0)
+		return used;
+	return used + (size_t)n >= size - 1 ? size - 2 : used + (size_t)n;
+}
+
 static void
 log_vline(const char *fmt, va_list ap, int err)
 {
 	char buf[LOG_LINE_MAX];
-	int n;
-	int m;
+	size_t n;
 
-	n = fmt_snprintf(buf, sizeof(buf), "ward: ");
-	m = fmt_vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	if (m < 0)
-		m = 0;
-	n = (size_t)(n + m) >= sizeof(buf) - 1 ? (int)sizeof(buf) - 2 : n + m;
-	if (err) {
-		m = fmt_snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(err));
-		if (m > 0)
-			n = (size_t)(n + m) >= sizeof(buf) - 1
-				? (int)sizeof(buf) - 2
-				: n + m;
-	}
+	n = log_fit(0, fmt_snprintf(buf, sizeof(buf), "ward: "), sizeof(buf));
+	n = log_fit(n, fmt_vsnprintf(buf + n, sizeof(buf) - n, fmt, ap),
+		    sizeof(buf));
+	if (err)
+		n = log_fit(n, fmt_snprintf(buf + n, sizeof(buf) - n, ": %s",
+					    strerror(err)),
+			    sizeof(buf));
 	buf[n++] = '\n';
 	log_emit(buf, n);
 }

@@ -58,6 +58,12 @@ check() {
 	fi
 }
 
+# absent COMMAND...: succeed when COMMAND fails. A bare "! cmd" would not
+# stop a set -e function.
+absent() {
+	! "$@"
+}
+
 # --- the .deb ---------------------------------------------------------------
 
 deb_reproducible() {
@@ -86,7 +92,7 @@ deb_lintian() {
 	# The one override, and it is used: the binary really is static.
 	grep -q '^O: ward: statically-linked-binary \[usr/bin/ward\]' \
 	    "$tmp/lintian"
-	! grep -E '^[EW]: ' "$tmp/lintian"
+	absent grep -E '^[EW]: ' "$tmp/lintian"
 	test "$(grep -cv -e '^#' -e '^$' packaging/debian/lintian-overrides)" = 1
 	grep -q '^#.*static' packaging/debian/lintian-overrides
 }
@@ -103,7 +109,8 @@ deb_contents() {
 		}
 	done
 	grep -q '^-rwxr-xr-x root/root .* \./usr/bin/ward$' "$tmp/list"
-	! awk '$2 != "root/root"' "$tmp/list" | grep .
+	awk '$2 != "root/root"' "$tmp/list" >"$tmp/owners"
+	absent grep . "$tmp/owners"
 }
 
 deb_run() {
@@ -188,7 +195,8 @@ man_covers_help() {
 	local opt upper n=0
 	build/musl/ward --help >"$tmp/help" 2>&1 || true
 	man_text >"$tmp/man.txt"
-	for opt in $(grep -oE -- '--[a-z][a-z-]+' "$tmp/help" | sort -u); do
+	grep -oE -- '--[a-z][a-z-]+' "$tmp/help" | sort -u >"$tmp/opts"
+	while read -r opt; do
 		n=$((n + 1))
 		grep -qF -- "$opt" "$tmp/man.txt" || {
 			echo "option $opt of --help is not in ward.1"
@@ -200,7 +208,7 @@ man_covers_help() {
 			echo "variable WARD_$upper is not in ward.1"
 			return 1
 		}
-	done
+	done <"$tmp/opts"
 	echo "$n long options"
 	test "$n" -ge 20
 	for v in TINI_SUBREAPER TINI_VERBOSITY TINI_KILL_PROCESS_GROUP; do
@@ -245,7 +253,7 @@ apkbuild() {
 	local f=packaging/alpine/APKBUILD
 	sh -n "$f"
 	shellcheck "$f"
-	# shellcheck disable=SC1090
+	# shellcheck disable=SC1090,SC2154
 	test "$(. "./$f" && echo "$pkgname $pkgver $license")" \
 	    = "ward $version MIT"
 	grep -q 'make static MUSL_CC=cc' "$f"
