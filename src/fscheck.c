@@ -1,10 +1,10 @@
 /* fscheck.c: facts about / and the required paths, for the start-up checks. */
 #include "fscheck.h"
+#include "fmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -44,19 +44,20 @@ fs_name(uint32_t m, char *buf, size_t size)
 
 	for (i = 0; i < sizeof(fs_names) / sizeof(fs_names[0]); i++) {
 		if (fs_names[i].magic == m) {
-			snprintf(buf, size, "%s", fs_names[i].name);
+			fmt_snprintf(buf, size, "%s", fs_names[i].name);
 			return;
 		}
 	}
-	snprintf(buf, size, "unknown (0x%lx)", (unsigned long)m);
+	fmt_snprintf(buf, size, "unknown (0x%lx)", (unsigned long)m);
 }
 
 /*
  * Create and remove a file in directory path, the only honest answer to
- * "can this user write here" (access(2) ignores ACLs' and LSMs' view and
- * read-only bind mounts on some kernels). As PID 1 the pid is always 1, so a
- * name left by an earlier crash is skipped, not trusted. A non-directory is
- * opened for writing instead, leaving it unchanged. Returns 0 or an errno.
+ * "can this user write here": access(2) asks for the real uid and trusts the
+ * mode bits, while NFS root squash, FUSE, LSMs or a full inode table only
+ * show when a file is made. As PID 1 the pid is always 1, so a name left by
+ * an earlier crash is skipped, never removed. A non-directory is opened for
+ * writing instead, leaving it unchanged. Returns 0 or an errno.
  */
 static int
 write_test(const char *path)
@@ -67,8 +68,8 @@ write_test(const char *path)
 	int n;
 
 	for (i = 0; i < 8 && fd < 0; i++) {
-		n = snprintf(name, sizeof(name), "%s/.ward-check-%ld-%d", path,
-		             (long)getpid(), i);
+		n = fmt_snprintf(name, sizeof(name), "%s/.ward-check-%ld-%d",
+		                 path, (long)getpid(), i);
 		if (n < 0 || (size_t)n >= sizeof(name))
 			return ENAMETOOLONG;
 		fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -168,7 +169,7 @@ put(char *buf, size_t size, size_t *len, const char *fmt, ...)
 	if (*len >= size)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	n = fmt_vsnprintf(buf + *len, size - *len, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
@@ -188,11 +189,11 @@ fmt_size(uint64_t n, char *buf, size_t size)
 		u++;
 	}
 	if (u == 0)
-		snprintf(buf, size, "%llu B", (unsigned long long)n);
+		fmt_snprintf(buf, size, "%llu B", (unsigned long long)n);
 	else
-		snprintf(buf, size, "%llu.%llu %s",
-		         (unsigned long long)(n / div),
-		         (unsigned long long)(n % div * 10 / div), units[u]);
+		fmt_snprintf(
+		    buf, size, "%llu.%llu %s", (unsigned long long)(n / div),
+		    (unsigned long long)(n % div * 10 / div), units[u]);
 	return buf;
 }
 
@@ -206,10 +207,10 @@ put_size(const struct fscheck_path *p, char *buf, size_t size, size_t *len)
 	fmt_size(p->size, have, sizeof(have));
 	fmt_size(p->min_size, want, sizeof(want));
 	if (strcmp(have, want) == 0) {
-		snprintf(have, sizeof(have), "%llu bytes",
-		         (unsigned long long)p->size);
-		snprintf(want, sizeof(want), "%llu bytes",
-		         (unsigned long long)p->min_size);
+		fmt_snprintf(have, sizeof(have), "%llu bytes",
+		             (unsigned long long)p->size);
+		fmt_snprintf(want, sizeof(want), "%llu bytes",
+		             (unsigned long long)p->min_size);
 	}
 	put(buf, size, len, "is %s, expected at least %s", have, want);
 }

@@ -59,7 +59,8 @@ head_may_end(const char *buf, size_t len, size_t last_len)
 	if (last_len == 0 || last_len >= len)
 		return true;
 	for (i = last_len < 3 ? 0 : last_len - 3; i + 1 < len; i++)
-		if (buf[i] == '\n' && (buf[i + 1] == '\n' || buf[i + 1] == '\r'))
+		if (buf[i] == '\n' &&
+		    (buf[i + 1] == '\n' || buf[i + 1] == '\r'))
 			return true;
 	return false;
 }
@@ -182,8 +183,8 @@ parse_header(const char *p, const char *end, struct http_header *h, int *r)
  * starts with SP or HTAB) is malformed (RFC 9112 5.2 allows rejecting it).
  */
 static const char *
-parse_headers(const char *p, const char *end, struct http_header *h,
-	      size_t *n, int *r)
+parse_headers(const char *p, const char *end, struct http_header *h, size_t *n,
+              int *r)
 {
 	for (*n = 0;; (*n)++) {
 		if (p == end)
@@ -199,15 +200,17 @@ parse_headers(const char *p, const char *end, struct http_header *h,
 
 int
 http_parse_response(const char *buf, size_t len, size_t last_len,
-		    struct http_resp *out)
+                    struct http_resp *out)
 {
 	const char *p = buf, *end, *s;
 	int r, status;
 
-	if (len == 0 || !head_may_end(buf, len, last_len))
+	if (!head_may_end(buf, len, last_len))
+		return HTTP_PARTIAL;
+	memset(out, 0, sizeof(*out));
+	if (len == 0)
 		return HTTP_PARTIAL;
 	end = buf + (len > INT_MAX ? INT_MAX : len);
-	memset(out, 0, sizeof(*out));
 	if ((p = parse_version(p, end, &out->minor_version, &r)) == NULL ||
 	    (p = parse_char(p, end, ' ', &r)) == NULL ||
 	    (p = parse_status(p, end, &status, &r)) == NULL)
@@ -215,8 +218,11 @@ http_parse_response(const char *buf, size_t len, size_t last_len,
 	if (p == end)
 		return HTTP_PARTIAL;
 	s = p;
-	if (*p == ' ' && (p = parse_text(++s, end, &r)) == NULL)
-		return r;
+	if (*p == ' ') {
+		s = p + 1;
+		if ((p = parse_text(s, end, &r)) == NULL)
+			return r;
+	}
 	out->reason = s;
 	out->reason_len = rtrim(s, (size_t)(p - s));
 	if ((p = parse_eol(p, end, &r)) == NULL)
@@ -230,15 +236,17 @@ http_parse_response(const char *buf, size_t len, size_t last_len,
 
 int
 http_parse_request(const char *buf, size_t len, size_t last_len,
-		   struct http_req *out)
+                   struct http_req *out)
 {
 	const char *p = buf, *end, *s;
 	int r;
 
-	if (len == 0 || !head_may_end(buf, len, last_len))
+	if (!head_may_end(buf, len, last_len))
+		return HTTP_PARTIAL;
+	memset(out, 0, sizeof(*out));
+	if (len == 0)
 		return HTTP_PARTIAL;
 	end = buf + (len > INT_MAX ? INT_MAX : len);
-	memset(out, 0, sizeof(*out));
 	if ((p = parse_token(p, end, &r)) == NULL)
 		return r;
 	out->method = buf;
@@ -255,7 +263,7 @@ http_parse_request(const char *buf, size_t len, size_t last_len,
 	    (p = parse_version(p, end, &out->minor_version, &r)) == NULL ||
 	    (p = parse_eol(p, end, &r)) == NULL ||
 	    (p = parse_headers(p, end, out->headers, &out->num_headers, &r)) ==
-		NULL)
+	        NULL)
 		return r;
 	return (int)(p - buf);
 }

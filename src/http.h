@@ -45,12 +45,12 @@ struct http_header {
 };
 
 struct http_resp {
-	int minor_version; /* 0 or 1 of HTTP/1.x */
-	int status;	   /* 100..999 */
+	int minor_version;  /* 0 or 1 of HTTP/1.x */
+	int status;         /* 100..999 */
 	const char *reason; /* reason phrase, may be empty */
 	size_t reason_len;  /* its length */
 	struct http_header headers[HTTP_MAX_HEADERS]; /* the headers */
-	size_t num_headers;			      /* how many */
+	size_t num_headers;                           /* how many */
 };
 
 struct http_req {
@@ -60,12 +60,12 @@ struct http_req {
 	size_t path_len;    /* its length */
 	int minor_version;  /* 0 or 1 of HTTP/1.x */
 	struct http_header headers[HTTP_MAX_HEADERS]; /* the headers */
-	size_t num_headers;			      /* how many */
+	size_t num_headers;                           /* how many */
 };
 
 int http_parse_response(const char *buf, size_t len, size_t last_len,
-			struct http_resp *out);
+                        struct http_resp *out);
 int http_parse_request(const char *buf, size_t len, size_t last_len,
-		       struct http_req *out);
+                       struct http_req *out);
 
 #endif

@@ -2,12 +2,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "http.h"
 #include "probe.h"
 
@@ -22,7 +22,7 @@
 
 /* Words for the socket errors a probe meets, the same under glibc and musl. */
 static const struct {
-	int err;	  /* errno value */
+	int err;          /* errno value */
 	const char *what; /* how --check and /status say it */
 } errwords[] = {
     {ECONNREFUSED, "connection refused"},
@@ -46,14 +46,15 @@ close_fd(struct probe *p)
 	p->fd = -1;
 }
 
-/* End the probe: close the socket and keep the result in p->last. */
+/* End the probe: close the socket and publish p->cur as p->last. */
 static bool
 finish(struct probe *p, int64_t now, bool ok)
 {
 	close_fd(p);
-	p->last.ok = ok;
-	if (p->last.duration_ms < 0)
-		p->last.duration_ms = now - p->started;
+	p->cur.ok = ok;
+	if (p->cur.duration_ms < 0)
+		p->cur.duration_ms = now - p->started;
+	p->last = p->cur;
 	p->state = PROBE_DONE;
 	return true;
 }
@@ -62,8 +63,8 @@ finish(struct probe *p, int64_t now, bool ok)
 static bool
 fail_msg(struct probe *p, int64_t now, const char *msg)
 {
-	p->last.status = 0;
-	snprintf(p->last.error, sizeof(p->last.error), "%s", msg);
+	p->cur.status = 0;
+	fmt_snprintf(p->cur.error, sizeof(p->cur.error), "%s", msg);
 	return finish(p, now, false);
 }
 
@@ -79,8 +80,8 @@ fail_errno(struct probe *p, int64_t now, int err)
 		if (errwords[i].err == err)
 			what = errwords[i].what;
 	url_addr_str(&p->url->addr[p->addr_idx], addr, sizeof(addr));
-	p->last.status = 0;
-	snprintf(p->last.error, sizeof(p->last.error), "%s (%s)", what, addr);
+	p->cur.status = 0;
+	fmt_snprintf(p->cur.error, sizeof(p->cur.error), "%s (%s)", what, addr);
 	return finish(p, now, false);
 }
 
@@ -90,13 +91,13 @@ fail_timeout(struct probe *p, int64_t now)
 {
 	long long t = (long long)p->timeout_ms;
 
-	p->last.status = 0;
+	p->cur.status = 0;
 	if (t >= 1000 && t % 1000 == 0)
-		snprintf(p->last.error, sizeof(p->last.error),
-			 "timeout after %llds", t / 1000);
+		fmt_snprintf(p->cur.error, sizeof(p->cur.error),
+		             "timeout after %llds", t / 1000);
 	else
-		snprintf(p->last.error, sizeof(p->last.error),
-			 "timeout after %lldms", t);
+		fmt_snprintf(p->cur.error, sizeof(p->cur.error),
+		             "timeout after %lldms", t);
 	return finish(p, now, false);
 }
 
@@ -104,11 +105,11 @@ fail_timeout(struct probe *p, int64_t now)
 static bool
 finish_status(struct probe *p, int64_t now)
 {
-	int st = p->last.status;
+	int st = p->cur.status;
 
 	if (st >= 200 && st <= 399)
 		return finish(p, now, true);
-	snprintf(p->last.error, sizeof(p->last.error), "HTTP %d", st);
+	fmt_snprintf(p->cur.error, sizeof(p->cur.error), "HTTP %d", st);
 	return finish(p, now, false);
 }
 
@@ -120,7 +121,7 @@ send_req(struct probe *p, int64_t now)
 
 	while (p->sent < p->req_len) {
 		n = send(p->fd, p->req + p->sent, p->req_len - p->sent,
-			 MSG_NOSIGNAL);
+		         MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -156,13 +157,14 @@ try_connect(struct probe *p, int64_t now)
 
 	for (; p->addr_idx < u->naddr; p->addr_idx++) {
 		p->fd = socket(u->addr[p->addr_idx].ss_family,
-			       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		               SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (p->fd < 0) {
 			err = errno;
 			continue;
 		}
-		if (connect(p->fd, (const struct sockaddr *)&u->addr[p->addr_idx],
-			    u->addrlen[p->addr_idx]) == 0)
+		if (connect(p->fd,
+		            (const struct sockaddr *)&u->addr[p->addr_idx],
+		            u->addrlen[p->addr_idx]) == 0)
 			return connected(p, now);
 		/* EINTR: the connection goes on asynchronously (connect(2)). */
 		if (errno == EINPROGRESS || errno == EINTR) {
@@ -200,7 +202,7 @@ step_connect(struct probe *p, int64_t now)
 /*
  * Parse the response head in p->buf. Interim 1xx responses (100, 103
  * Early Hints) are skipped; 101 is final, as we asked for no upgrade.
- * Once the final status is known it goes to p->last and what follows the
+ * Once the final status is known it goes to p->cur and what follows the
  * head counts as drained body. A head too large for p->buf, or with too
  * many headers, still counts when its status line is complete.
  */
@@ -221,11 +223,12 @@ on_head(struct probe *p, int64_t now)
 	if (r == HTTP_BAD)
 		return fail_msg(p, now, "malformed HTTP response");
 	if (r < 0 && resp.status < 200)
-		return fail_msg(p, now, r == HTTP_TOO_MANY
-					    ? "too many headers in response"
-					    : "response head too large");
-	p->last.status = resp.status;
-	p->last.duration_ms = now - p->started;
+		return fail_msg(p, now,
+		                r == HTTP_TOO_MANY
+		                    ? "too many headers in response"
+		                    : "response head too large");
+	p->cur.status = resp.status;
+	p->cur.duration_ms = now - p->started;
 	p->drained = r > 0 ? p->used - (size_t)r : 0;
 	return false;
 }
@@ -242,9 +245,9 @@ step_recv(struct probe *p, int64_t now)
 	bool head;
 
 	for (;;) {
-		head = p->last.status == 0;
+		head = p->cur.status == 0;
 		n = recv(p->fd, head ? p->buf + p->used : p->buf,
-			 head ? sizeof(p->buf) - p->used : sizeof(p->buf), 0);
+		         head ? sizeof(p->buf) - p->used : sizeof(p->buf), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -258,8 +261,8 @@ step_recv(struct probe *p, int64_t now)
 		if (n < 0)
 			return fail_errno(p, now, errno);
 		if (n == 0)
-			return fail_msg(p, now,
-					"connection closed before the response");
+			return fail_msg(
+			    p, now, "connection closed before the response");
 		p->used += (size_t)n;
 		if (on_head(p, now))
 			return true;
@@ -276,7 +279,7 @@ probe_init(struct probe *p)
 
 int
 probe_start(struct probe *p, const struct url *u, int64_t now,
-	    int64_t timeout_ms)
+            int64_t timeout_ms)
 {
 	int n;
 
@@ -287,11 +290,11 @@ probe_start(struct probe *p, const struct url *u, int64_t now,
 	p->deadline = now + timeout_ms;
 	p->timeout_ms = timeout_ms;
 	p->req_len = p->sent = p->used = p->drained = 0;
-	memset(&p->last, 0, sizeof(p->last));
-	p->last.duration_ms = -1;
+	memset(&p->cur, 0, sizeof(p->cur));
+	p->cur.duration_ms = -1;
 	if (u->scheme == URL_HTTP) {
-		n = snprintf(p->req, sizeof(p->req), REQ_FMT, u->path, u->host,
-			     WARD_VERSION);
+		n = fmt_snprintf(p->req, sizeof(p->req), REQ_FMT, u->path,
+		                 u->host, WARD_VERSION);
 		if (n < 0 || (size_t)n >= sizeof(p->req))
 			return fail_msg(p, now, "request too long");
 		p->req_len = (size_t)n;
@@ -336,7 +339,7 @@ probe_step(struct probe *p, int64_t now, short revents)
 		done = step_recv(p, now);
 	if (done || now < p->deadline)
 		return done;
-	if (p->last.status != 0)
+	if (p->cur.status != 0)
 		return finish_status(p, now);
 	return fail_timeout(p, now);
 }
@@ -386,11 +389,11 @@ void
 probe_format(const struct probe_result *r, char *buf, size_t size)
 {
 	if (!r->ok)
-		snprintf(buf, size, "fail: %s", r->error);
+		fmt_snprintf(buf, size, "fail: %s", r->error);
 	else if (r->status != 0)
-		snprintf(buf, size, "ok: HTTP %d in %lld ms", r->status,
-			 (long long)r->duration_ms);
+		fmt_snprintf(buf, size, "ok: HTTP %d in %lld ms", r->status,
+		             (long long)r->duration_ms);
 	else
-		snprintf(buf, size, "ok: TCP connect in %lld ms",
-			 (long long)r->duration_ms);
+		fmt_snprintf(buf, size, "ok: TCP connect in %lld ms",
+		             (long long)r->duration_ms);
 }

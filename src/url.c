@@ -2,10 +2,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "fmt.h"
 #include "url.h"
 
 #define URL_MAX (URL_HOST_MAX + URL_PATH_MAX + 16) /* a whole URL */
@@ -17,8 +17,8 @@
 static const char why_https[] =
     "https is not supported: probe the plain-HTTP port on loopback";
 static const char why_name[] = "only IP literals and localhost are "
-			       "supported (no DNS): probe the plain-HTTP "
-			       "port on loopback";
+                               "supported (no DNS): probe the plain-HTTP "
+                               "port on loopback";
 static const char why_brackets[] = "put IPv6 addresses in brackets: [::1]";
 
 /* Set *why to msg and fail. */
@@ -32,7 +32,7 @@ refuse(const char **why, const char *msg)
 /* Fill an IPv4 socket address. */
 static void
 set_in4(struct sockaddr_storage *ss, socklen_t *len, const void *ip,
-	unsigned port)
+        unsigned port)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
@@ -46,7 +46,7 @@ set_in4(struct sockaddr_storage *ss, socklen_t *len, const void *ip,
 /* Fill an IPv6 socket address. */
 static void
 set_in6(struct sockaddr_storage *ss, socklen_t *len, const void *ip,
-	unsigned port)
+        unsigned port)
 {
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
@@ -83,7 +83,7 @@ parse_port(const char *s, size_t n, unsigned *port, const char **why)
  */
 static int
 split_host(const char *s, size_t n, char *ip, const char **port, bool *v6,
-	   const char **why)
+           const char **why)
 {
 	const char *e = s + n, *hend;
 
@@ -113,7 +113,7 @@ split_host(const char *s, size_t n, char *ip, const char **port, bool *v6,
 /* The address(es) of the host ip of a URL, with port. */
 static int
 set_addrs(struct url *u, const char *ip, bool v6, unsigned port,
-	  const char **why)
+          const char **why)
 {
 	unsigned char a[16];
 
@@ -175,7 +175,7 @@ parse_path(const char *s, struct url *u, const char **why)
 			return refuse(why, "bad byte in path: use %XX escapes");
 	if (strlen(slash) + n >= sizeof(u->path))
 		return refuse(why, "path too long");
-	snprintf(u->path, sizeof(u->path), "%s%.*s", slash, (int)n, s);
+	fmt_snprintf(u->path, sizeof(u->path), "%s%.*s", slash, (int)n, s);
 	return 0;
 }
 
@@ -197,7 +197,7 @@ url_parse(const char *s, struct url *u, const char **why)
 		return refuse(why, why_https);
 	} else {
 		return refuse(why, "expected http://HOST[:PORT][/PATH] or "
-				   "tcp://HOST:PORT");
+		                   "tcp://HOST:PORT");
 	}
 	n = strcspn(s, "/?#");
 	if (parse_authority(s, n, u, why) < 0)
@@ -207,7 +207,7 @@ url_parse(const char *s, struct url *u, const char **why)
 
 int
 url_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
-		 int *any, const char **why)
+                 int *any, const char **why)
 {
 	char ip[URL_HOST_MAX];
 	const char *colon = strrchr(s, ':'), *p = colon ? colon + 1 : s;
@@ -226,13 +226,13 @@ url_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 	if (n >= sizeof(ip))
 		return refuse(why, "address too long");
 	if (s[0] == '[' && s[n - 1] == ']' && n > 2) {
-		snprintf(ip, sizeof(ip), "%.*s", (int)(n - 2), s + 1);
+		fmt_snprintf(ip, sizeof(ip), "%.*s", (int)(n - 2), s + 1);
 		if (inet_pton(AF_INET6, ip, a) != 1)
 			return refuse(why, "bad IPv6 address");
 		set_in6(ss, len, a, port);
 		return 0;
 	}
-	snprintf(ip, sizeof(ip), "%.*s", (int)n, s);
+	fmt_snprintf(ip, sizeof(ip), "%.*s", (int)n, s);
 	if (inet_pton(AF_INET, ip, a) == 1) {
 		set_in4(ss, len, a, port);
 		return 0;
@@ -240,7 +240,46 @@ url_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 	if (strchr(ip, ':') != NULL || ip[0] == '[')
 		return refuse(why, why_brackets);
 	return refuse(why, "expected [ADDR:]PORT with an IP literal: "
-			   "127.0.0.1:9000, [::]:9000");
+	                   "127.0.0.1:9000, [::]:9000");
+}
+
+/*
+ * Text of an IPv6 address, as RFC 5952 says: the first longest run of two
+ * or more zero groups becomes "::", IPv4-mapped ones end in dotted decimal.
+ * (musl's inet_ntop would bring its printf into the static binary.)
+ */
+static void
+ip6_str(const unsigned char *a, char *buf, size_t size)
+{
+	static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+	unsigned g[8];
+	int i, best = -1, bestlen = 1, run = 0;
+	size_t n = 0;
+
+	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+		fmt_snprintf(buf, size, "::ffff:%u.%u.%u.%u", a[12], a[13],
+		             a[14], a[15]);
+		return;
+	}
+	for (i = 0; i < 8; i++) {
+		g[i] = (unsigned)a[0] << 8 | a[1];
+		a += 2;
+		run = g[i] == 0 ? run + 1 : 0;
+		if (run > bestlen) {
+			best = i - run + 1;
+			bestlen = run;
+		}
+	}
+	for (i = 0; i < 8 && n < size; i++) {
+		if (i == best) {
+			n += (size_t)fmt_snprintf(buf + n, size - n, "::");
+			i += bestlen - 1;
+		} else {
+			n += (size_t)fmt_snprintf(
+			    buf + n, size - n, "%s%x",
+			    i > 0 && i != best + bestlen ? ":" : "", g[i]);
+		}
+	}
 }
 
 char *
@@ -248,17 +287,18 @@ url_addr_str(const struct sockaddr_storage *addr, char *buf, size_t size)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
-	char ip[INET6_ADDRSTRLEN];
+	const unsigned char *a = (const unsigned char *)&sin->sin_addr;
+	char ip[48];
 
-	if (size == 0)
-		return buf;
-	if (addr->ss_family == AF_INET6 &&
-	    inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip)) != NULL)
-		snprintf(buf, size, "[%s]:%u", ip, ntohs(sin6->sin6_port));
-	else if (addr->ss_family == AF_INET &&
-		 inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip)) != NULL)
-		snprintf(buf, size, "%s:%u", ip, ntohs(sin->sin_port));
-	else
-		snprintf(buf, size, "?");
+	if (addr->ss_family == AF_INET6) {
+		ip6_str(sin6->sin6_addr.s6_addr, ip, sizeof(ip));
+		fmt_snprintf(buf, size, "[%s]:%u", ip,
+		             (unsigned)ntohs(sin6->sin6_port));
+	} else if (addr->ss_family == AF_INET) {
+		fmt_snprintf(buf, size, "%u.%u.%u.%u:%u", a[0], a[1], a[2],
+		             a[3], (unsigned)ntohs(sin->sin_port));
+	} else {
+		fmt_snprintf(buf, size, "?");
+	}
 	return buf;
 }

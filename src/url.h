@@ -6,39 +6,43 @@
 #include <sys/socket.h>
 
 #define URL_PATH_MAX 512 /* path + query of an http:// URL */
-#define URL_HOST_MAX 64	 /* HOST[:PORT] as written, for Host: and messages */
+#define URL_HOST_MAX 64  /* HOST[:PORT] as written, for Host: and messages */
 
 enum url_scheme {
 	URL_HTTP, /* http://HOST[:PORT][/PATH] */
-	URL_TCP	  /* tcp://HOST:PORT */
+	URL_TCP   /* tcp://HOST:PORT */
 };
 
 struct url {
-	enum url_scheme scheme;		 /* http or tcp */
-	int naddr;			 /* 1, or 2 for localhost (::1 first) */
+	enum url_scheme scheme;          /* http or tcp */
+	int naddr;                       /* 1, or 2 for localhost (::1 first) */
 	struct sockaddr_storage addr[2]; /* numeric addresses, port set */
-	socklen_t addrlen[2];		 /* length of each address */
-	char host[URL_HOST_MAX];	 /* "HOST[:PORT]" as written */
-	char path[URL_PATH_MAX];	 /* "/" by default; query kept */
+	socklen_t addrlen[2];            /* length of each address */
+	char host[URL_HOST_MAX];         /* "HOST[:PORT]" as written */
+	char path[URL_PATH_MAX];         /* "/" by default; query kept */
 };
 
 /*
  * Parse an http:// or tcp:// URL into u. HOST is an IPv4 literal, an [IPv6]
- * literal or "localhost". Returns 0, or -1 with *why set to a static
- * one-line reason (https, host names, bad port, too long, ...).
+ * literal or "localhost" (::1, then 127.0.0.1). The scheme is matched
+ * without regard to case; http:// defaults to port 80 and path "/", keeps
+ * the query ("http://h?x" has path "/?x") and drops a #fragment; the path
+ * must be visible ASCII (%XX escapes pass as they are); tcp:// needs a port
+ * and takes no path; ports are 1..65535. Returns 0, or -1 with *why set to
+ * a static one-line reason (https, host names, bad port, too long, ...).
  */
 int url_parse(const char *s, struct url *u, const char **why);
 
 /*
- * Parse a --listen value: "PORT", ":PORT", "IPv4:PORT", "[IPv6]:PORT".
- * With no address, *any is set to 1 and ss holds [::]:PORT (callers fall
- * back to 0.0.0.0 where IPv6 is missing). Returns 0 or -1 with *why.
+ * Parse a --listen value: "PORT", ":PORT", "IPv4:PORT", "[IPv6]:PORT";
+ * port 1..65535, no host names. With no address, *any is set to 1 and ss
+ * holds [::]:PORT (callers fall back to 0.0.0.0 where IPv6 is missing).
+ * Returns 0 or -1 with *why.
  */
-int url_parse_listen(const char *s, struct sockaddr_storage *ss,
-		     socklen_t *len, int *any, const char **why);
+int url_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+                     int *any, const char **why);
 
 /* Format addr as "1.2.3.4:80" or "[::1]:80" into buf; returns buf. */
-char *url_addr_str(const struct sockaddr_storage *addr, char *buf,
-		   size_t size);
+char *url_addr_str(const struct sockaddr_storage *addr, char *buf, size_t size);
 
 #endif

@@ -58,13 +58,14 @@ check_prefixes(const char *s, size_t len, int is_req)
 	for (n = 0; n < len; n++) {
 		r = is_req ? req_n(s, n, 0, &rq) : resp_n(s, n, 0, &rs);
 		if (whole > 0)
-			cr_assert_eq(r, (size_t)whole <= n ? whole : HTTP_PARTIAL,
-				     "prefix %zu of %zu: %d, whole %d", n, len,
-				     r, whole);
+			cr_assert_eq(r,
+			             (size_t)whole <= n ? whole : HTTP_PARTIAL,
+			             "prefix %zu of %zu: %d, whole %d", n, len,
+			             r, whole);
 		else
 			cr_assert(r == HTTP_PARTIAL || r == whole,
-				  "prefix %zu of %zu: %d, whole %d", n, len, r,
-				  whole);
+			          "prefix %zu of %zu: %d, whole %d", n, len, r,
+			          whole);
 		r = is_req ? req_n(s, n, last, &rq) : resp_n(s, n, last, &rs);
 		if (r == HTTP_PARTIAL)
 			last = n;
@@ -84,10 +85,10 @@ check_prefixes(const char *s, size_t len, int is_req)
 Test(http, response_basic)
 {
 	static const char m[] = "HTTP/1.1 200 OK\r\n"
-				"Content-Type: text/plain\r\n"
-				"Content-Length: 3\r\n"
-				"\r\n"
-				"ok\n";
+	                        "Content-Type: text/plain\r\n"
+	                        "Content-Length: 3\r\n"
+	                        "\r\n"
+	                        "ok\n";
 	struct http_resp r;
 
 	cr_assert_eq(resp(m, &r), (int)sizeof(m) - 1 - 3);
@@ -97,8 +98,8 @@ Test(http, response_basic)
 	cr_assert_eq(r.num_headers, 2);
 	cr_assert(eq(r.headers[0].name, r.headers[0].name_len, "Content-Type"));
 	cr_assert(eq(r.headers[0].value, r.headers[0].value_len, "text/plain"));
-	cr_assert(eq(r.headers[1].name, r.headers[1].name_len,
-		     "Content-Length"));
+	cr_assert(
+	    eq(r.headers[1].name, r.headers[1].name_len, "Content-Length"));
 	cr_assert(eq(r.headers[1].value, r.headers[1].value_len, "3"));
 }
 
@@ -152,10 +153,10 @@ Test(http, response_bare_lf_and_mixed)
 Test(http, response_interim_1xx_then_final)
 {
 	static const char m[] = "HTTP/1.1 103 Early Hints\r\n"
-				"Link: </style.css>; rel=preload\r\n"
-				"\r\n"
-				"HTTP/1.1 200 OK\r\n"
-				"\r\n";
+	                        "Link: </style.css>; rel=preload\r\n"
+	                        "\r\n"
+	                        "HTTP/1.1 200 OK\r\n"
+	                        "\r\n";
 	struct http_resp r;
 	const char *b = guard_copy(m, sizeof(m) - 1);
 	int n = http_parse_response(b, sizeof(m) - 1, 0, &r);
@@ -163,9 +164,8 @@ Test(http, response_interim_1xx_then_final)
 	cr_assert_eq(n, 26 + 33 + 2);
 	cr_assert_eq(r.status, 103);
 	cr_assert(eq(r.reason, r.reason_len, "Early Hints"));
-	cr_assert_eq(http_parse_response(b + n, sizeof(m) - 1 - (size_t)n, 0,
-					 &r),
-		     19);
+	cr_assert_eq(
+	    http_parse_response(b + n, sizeof(m) - 1 - (size_t)n, 0, &r), 19);
 	cr_assert_eq(r.status, 200);
 	cr_assert_eq(resp("HTTP/1.1 100 Continue\r\n\r\n", &r), 25);
 	cr_assert_eq(r.status, 100);
@@ -184,10 +184,10 @@ Test(http, response_status_range)
 Test(http, response_bad_status)
 {
 	static const char *bad[] = {
-	    "HTTP/1.1 20 OK\r\n\r\n",	"HTTP/1.1 2000 OK\r\n\r\n",
-	    "HTTP/1.1 099 OK\r\n\r\n",	"HTTP/1.1 000\r\n\r\n",
-	    "HTTP/1.1 abc OK\r\n\r\n",	"HTTP/1.1 -20 OK\r\n\r\n",
-	    "HTTP/1.1 200OK\r\n\r\n",	"HTTP/1.1 +200 OK\r\n\r\n",
+	    "HTTP/1.1 20 OK\r\n\r\n",   "HTTP/1.1 2000 OK\r\n\r\n",
+	    "HTTP/1.1 099 OK\r\n\r\n",  "HTTP/1.1 000\r\n\r\n",
+	    "HTTP/1.1 abc OK\r\n\r\n",  "HTTP/1.1 -20 OK\r\n\r\n",
+	    "HTTP/1.1 200OK\r\n\r\n",   "HTTP/1.1 +200 OK\r\n\r\n",
 	    "HTTP/1.1 2 00 OK\r\n\r\n", "HTTP/1.1 \r\n\r\n",
 	    "HTTP/1.1 200\tOK\r\n\r\n",
 	};
@@ -203,11 +203,11 @@ Test(http, response_bad_status)
 Test(http, response_bad_versions)
 {
 	static const char *bad[] = {
-	    "HTTP/2.0 200 OK\r\n\r\n", "HTTP/1.2 200 OK\r\n\r\n",
-	    "HTTP/1 200 OK\r\n\r\n",   "HTTP/1.10 200 OK\r\n\r\n",
-	    "http/1.1 200 OK\r\n\r\n", "HTTP/1.1  200 OK\r\n\r\n",
-	    " HTTP/1.1 200 OK\r\n\r\n", "ICY 200 OK\r\n\r\n",
-	    "HTTP/0.9 200 OK\r\n\r\n", "HTTP/1.x 200 OK\r\n\r\n",
+	    "HTTP/2.0 200 OK\r\n\r\n",     "HTTP/1.2 200 OK\r\n\r\n",
+	    "HTTP/1 200 OK\r\n\r\n",       "HTTP/1.10 200 OK\r\n\r\n",
+	    "http/1.1 200 OK\r\n\r\n",     "HTTP/1.1  200 OK\r\n\r\n",
+	    " HTTP/1.1 200 OK\r\n\r\n",    "ICY 200 OK\r\n\r\n",
+	    "HTTP/0.9 200 OK\r\n\r\n",     "HTTP/1.x 200 OK\r\n\r\n",
 	    "\r\nHTTP/1.1 200 OK\r\n\r\n", "HTTP/1.1\r\n\r\n",
 	};
 	struct http_resp r;
@@ -222,32 +222,33 @@ Test(http, response_bad_versions)
 Test(http, header_value_trimming)
 {
 	static const char m[] = "HTTP/1.1 200 OK\r\n"
-				"A:   spaced  out \t \r\n"
-				"B:\r\n"
-				"C: \t \r\n"
-				"D:\tx\r\n"
-				"E: caf\xc3\xa9\r\n"
-				"\r\n";
+	                        "A:   spaced  out \t \r\n"
+	                        "B:\r\n"
+	                        "C: \t \r\n"
+	                        "D:\tx\r\n"
+	                        "E: caf\xc3\xa9\r\n"
+	                        "\r\n";
 	struct http_resp r;
 
 	cr_assert_eq(resp(m, &r), (int)sizeof(m) - 1);
 	cr_assert_eq(r.num_headers, 5);
-	cr_assert(eq(r.headers[0].value, r.headers[0].value_len, "spaced  out"));
+	cr_assert(
+	    eq(r.headers[0].value, r.headers[0].value_len, "spaced  out"));
 	cr_assert_eq(r.headers[1].value_len, 0);
 	cr_assert_eq(r.headers[2].value_len, 0);
 	cr_assert(eq(r.headers[3].value, r.headers[3].value_len, "x"));
-	cr_assert(eq(r.headers[4].value, r.headers[4].value_len,
-		     "caf\xc3\xa9"));
+	cr_assert(
+	    eq(r.headers[4].value, r.headers[4].value_len, "caf\xc3\xa9"));
 	PREFIXES_RESP(m);
 }
 
 Test(http, bad_header_lines)
 {
 	static const char *bad[] = {
-	    " A: b\r\n\r\n",	"A : b\r\n\r\n",   ": b\r\n\r\n",
-	    "A b\r\n\r\n",	"A\r\n\r\n",	   "A\tB: c\r\n\r\n",
+	    " A: b\r\n\r\n",      "A : b\r\n\r\n",       ": b\r\n\r\n",
+	    "A b\r\n\r\n",        "A\r\n\r\n",           "A\tB: c\r\n\r\n",
 	    "A: b\r\n c\r\n\r\n", "A: b\r\n\tc\r\n\r\n", "A(: b\r\n\r\n",
-	    "A: b\rc\r\n\r\n",	"A: b\r\r\n\r\n",  "A: b\r\n\rx",
+	    "A: b\rc\r\n\r\n",    "A: b\r\r\n\r\n",      "A: b\r\n\rx",
 	};
 	char m[128];
 	struct http_resp r;
@@ -266,11 +267,11 @@ Test(http, token_characters_in_names)
 	struct http_resp r;
 
 	cr_assert_gt(resp("HTTP/1.1 200 OK\r\n"
-			  "X-a.b_c~!#$%&'*+^`|: v\r\n\r\n",
-			  &r),
-		     0);
+	                  "X-a.b_c~!#$%&'*+^`|: v\r\n\r\n",
+	                  &r),
+	             0);
 	cr_assert(eq(r.headers[0].name, r.headers[0].name_len,
-		     "X-a.b_c~!#$%&'*+^`|"));
+	             "X-a.b_c~!#$%&'*+^`|"));
 }
 
 /*
@@ -279,7 +280,7 @@ Test(http, token_characters_in_names)
  */
 static void
 check_bad_bytes(const char *const *tpl, size_t ntpl, const char *bytes,
-		size_t nbytes, int is_req)
+                size_t nbytes, int is_req)
 {
 	char m[256];
 	struct http_resp rs;
@@ -293,9 +294,9 @@ check_bad_bytes(const char *const *tpl, size_t ntpl, const char *bytes,
 			memcpy(m, tpl[i], len);
 			*(char *)memchr(m, '@', len) = bytes[j];
 			r = is_req ? req_n(m, len, 0, &rq)
-				   : resp_n(m, len, 0, &rs);
+			           : resp_n(m, len, 0, &rs);
 			cr_assert_eq(r, HTTP_BAD, "%s with byte 0x%02x", tpl[i],
-				     (unsigned char)bytes[j]);
+			             (unsigned char)bytes[j]);
 			check_prefixes(m, len, is_req);
 		}
 	}
@@ -303,37 +304,43 @@ check_bad_bytes(const char *const *tpl, size_t ntpl, const char *bytes,
 
 /* NUL, CTLs (HTAB aside), DEL and a lone CR. */
 static const char ctl[] = {0x00, 0x01, 0x08, 0x0b, 0x0c,
-			   0x1b, 0x1f, 0x7f, '\r'};
+                           0x1b, 0x1f, 0x7f, '\r'};
 
 Test(http, rejects_ctl_in_response)
 {
 	static const char *const tpl[] = {
-	    "HTTP/1.1 200 O@K\r\nA: b\r\n\r\n", "HTTP/1.1 200 @\r\n\r\n",
-	    "HTTP/1.1 2@00 OK\r\n\r\n",	       "HTTP/1.1 200@OK\r\n\r\n",
-	    "HT@TP/1.1 200 OK\r\n\r\n",	       "HTTP/1.1@200 OK\r\n\r\n",
-	    "HTTP/1.1 200 OK\r\nA@: b\r\n\r\n", "HTTP/1.1 200 OK\r\n@A: b\r\n\r\n",
-	    "HTTP/1.1 200 OK\r\nA: b@c\r\n\r\n", "HTTP/1.1 200 OK\r\nA: @\r\n\r\n",
+	    "HTTP/1.1 200 O@K\r\nA: b\r\n\r\n",
+	    "HTTP/1.1 200 @\r\n\r\n",
+	    "HTTP/1.1 2@00 OK\r\n\r\n",
+	    "HTTP/1.1 200@OK\r\n\r\n",
+	    "HT@TP/1.1 200 OK\r\n\r\n",
+	    "HTTP/1.1@200 OK\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nA@: b\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\n@A: b\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nA: b@c\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nA: @\r\n\r\n",
 	    "HTTP/1.1 200 OK\r\nA: b@\r\n\r\n",
 	};
 
-	check_bad_bytes(tpl, sizeof(tpl) / sizeof(tpl[0]), ctl, sizeof(ctl),
-			0);
+	check_bad_bytes(tpl, sizeof(tpl) / sizeof(tpl[0]), ctl, sizeof(ctl), 0);
 }
 
 Test(http, rejects_ctl_in_request)
 {
 	static const char *const tpl[] = {
-	    "G@ET / HTTP/1.1\r\n\r\n",	      "GET /a@b HTTP/1.1\r\n\r\n",
-	    "GET /@ HTTP/1.1\r\n\r\n",	      "GET / HTTP/1.1@\r\n\r\n",
-	    "GET / HTTP@/1.1\r\n\r\n",	      "GET@/ HTTP/1.1\r\n\r\n",
+	    "G@ET / HTTP/1.1\r\n\r\n",
+	    "GET /a@b HTTP/1.1\r\n\r\n",
+	    "GET /@ HTTP/1.1\r\n\r\n",
+	    "GET / HTTP/1.1@\r\n\r\n",
+	    "GET / HTTP@/1.1\r\n\r\n",
+	    "GET@/ HTTP/1.1\r\n\r\n",
 	    "GET / HTTP/1.1\r\nHo@st: x\r\n\r\n",
 	    "GET / HTTP/1.1\r\nHost: a@b\r\n\r\n",
 	    "GET / HTTP/1.1\r\nHost: x@\r\n\r\n",
 	};
 	static const char more[] = {'\t', (char)0x80, (char)0xff};
 
-	check_bad_bytes(tpl, sizeof(tpl) / sizeof(tpl[0]), ctl, sizeof(ctl),
-			1);
+	check_bad_bytes(tpl, sizeof(tpl) / sizeof(tpl[0]), ctl, sizeof(ctl), 1);
 	/* HTAB and 8-bit bytes: fine in values, not in methods or targets. */
 	check_bad_bytes(tpl, 3, more, sizeof(more), 1);
 }
@@ -415,9 +422,9 @@ Test(http, partial_at_every_split)
 	PREFIXES_RESP("HTTP/1.0 503\nA:b\n\n");
 	PREFIXES_RESP("HTTP/1.1 200 \r\n\r\n");
 	PREFIXES_RESP("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
-		      "HTTP/1.1 200 OK\r\n\r\n");
+	              "HTTP/1.1 200 OK\r\n\r\n");
 	PREFIXES_REQ("GET /healthz?x=1 HTTP/1.1\r\nHost: a\r\n"
-		     "User-Agent: t\r\nAccept: */*\r\n\r\n");
+	             "User-Agent: t\r\nAccept: */*\r\n\r\n");
 	PREFIXES_REQ("HEAD / HTTP/1.0\n\n");
 	PREFIXES_REQ("GET / HTTP/1.1\r\nA: b\n\r\n");
 	PREFIXES_REQ("GET / HTTP/1.1\r\n\r\nbody");
@@ -434,16 +441,16 @@ Test(http, hint_leaves_out_alone_until_head_may_end)
 	for (n = 1; n < sizeof(m) - 1; n++)
 		cr_assert_eq(http_parse_request(b, n, n - 1, &r), HTTP_PARTIAL);
 	cr_assert_eq(http_parse_request(b, sizeof(m) - 1, sizeof(m) - 2, &r),
-		     (int)sizeof(m) - 1);
+	             (int)sizeof(m) - 1);
 	cr_assert(eq(r.headers[0].value, r.headers[0].value_len, "abc"));
 }
 
 Test(http, request_basic)
 {
 	static const char m[] = "GET /healthz?verbose=1 HTTP/1.1\r\n"
-				"Host: 127.0.0.1:9000\r\n"
-				"Connection: close\r\n"
-				"\r\n";
+	                        "Host: 127.0.0.1:9000\r\n"
+	                        "Connection: close\r\n"
+	                        "\r\n";
 	struct http_req r;
 
 	cr_assert_eq(req(m, &r), (int)sizeof(m) - 1);
@@ -452,8 +459,8 @@ Test(http, request_basic)
 	cr_assert_eq(r.minor_version, 1);
 	cr_assert_eq(r.num_headers, 2);
 	cr_assert(eq(r.headers[0].name, r.headers[0].name_len, "Host"));
-	cr_assert(eq(r.headers[0].value, r.headers[0].value_len,
-		     "127.0.0.1:9000"));
+	cr_assert(
+	    eq(r.headers[0].value, r.headers[0].value_len, "127.0.0.1:9000"));
 }
 
 Test(http, request_forms)
@@ -474,13 +481,20 @@ Test(http, request_forms)
 Test(http, request_bad_lines)
 {
 	static const char *bad[] = {
-	    "GET /\r\n\r\n",		    "GET  / HTTP/1.1\r\n\r\n",
-	    "GET /  HTTP/1.1\r\n\r\n",	    "GET / HTTP/1.1 \r\n\r\n",
-	    "GET / HTTP/2\r\n\r\n",	    "GET / HTTP/1.2\r\n\r\n",
-	    " GET / HTTP/1.1\r\n\r\n",	    "\r\nGET / HTTP/1.1\r\n\r\n",
-	    "GET\r\n\r\n",		    "GET / HTTP/1.1\r\r\n\r\n",
-	    "G(T / HTTP/1.1\r\n\r\n",	    "GET / HTTP/1.1\r\nA\r\n\r\n",
-	    "GET /a b HTTP/1.1\r\n\r\n",    "\n",
+	    "GET /\r\n\r\n",
+	    "GET  / HTTP/1.1\r\n\r\n",
+	    "GET /  HTTP/1.1\r\n\r\n",
+	    "GET / HTTP/1.1 \r\n\r\n",
+	    "GET / HTTP/2\r\n\r\n",
+	    "GET / HTTP/1.2\r\n\r\n",
+	    " GET / HTTP/1.1\r\n\r\n",
+	    "\r\nGET / HTTP/1.1\r\n\r\n",
+	    "GET\r\n\r\n",
+	    "GET / HTTP/1.1\r\r\n\r\n",
+	    "G(T / HTTP/1.1\r\n\r\n",
+	    "GET / HTTP/1.1\r\nA\r\n\r\n",
+	    "GET /a b HTTP/1.1\r\n\r\n",
+	    "\n",
 	    "GET / http/1.1\r\n\r\n",
 	};
 	struct http_req r;
@@ -506,6 +520,6 @@ Test(http, consumed_stops_at_the_blank_line)
 	struct http_resp r;
 
 	cr_assert_eq(resp("HTTP/1.1 200 OK\r\n\r\nHTTP/1.1 200 OK\r\n\r\n", &r),
-		     19);
+	             19);
 	cr_assert_eq(resp("HTTP/1.1 200 OK\n\n\x00\x01", &r), 17);
 }

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -102,9 +103,9 @@ serve(int lfd, int out, enum srv_mode mode, const char *reply)
 	_exit(0);
 }
 
-/* Bind a listening socket on the loopback of family; returns its port. */
+/* Listen on port (0: any) of the loopback of family; returns the port. */
 static int
-listen_loopback(int family, int *fdp)
+listen_loopback(int family, int port, int *fdp)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -114,15 +115,18 @@ listen_loopback(int family, int *fdp)
 
 	memset(&ss, 0, sizeof(ss));
 	ss.ss_family = (sa_family_t)family;
-	if (family == AF_INET)
+	if (family == AF_INET) {
 		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
+		sin->sin_port = htons((uint16_t)port);
+	} else {
 		sin6->sin6_addr = in6addr_loopback;
+		sin6->sin6_port = htons((uint16_t)port);
+	}
 	len = family == AF_INET ? sizeof(*sin) : sizeof(*sin6);
 	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&ss, len), 0, "bind: %s",
-		     strerror(errno));
+	             strerror(errno));
 	cr_assert_eq(listen(fd, 8), 0);
 	cr_assert_eq(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
 	*fdp = fd;
@@ -130,12 +134,12 @@ listen_loopback(int family, int *fdp)
 }
 
 static void
-server_start(struct server *s, int family, enum srv_mode mode,
-	     const char *reply)
+server_start_on(struct server *s, int family, int port, enum srv_mode mode,
+                const char *reply)
 {
 	int lfd, p[2];
 
-	s->port = listen_loopback(family, &lfd);
+	s->port = listen_loopback(family, port, &lfd);
 	cr_assert_eq(pipe(p), 0);
 	s->pid = fork();
 	cr_assert_geq(s->pid, 0);
@@ -146,6 +150,13 @@ server_start(struct server *s, int family, enum srv_mode mode,
 	close(lfd);
 	close(p[1]);
 	s->req_fd = p[0];
+}
+
+static void
+server_start(struct server *s, int family, enum srv_mode mode,
+             const char *reply)
+{
+	server_start_on(s, family, 0, mode, reply);
 }
 
 /* The request bytes the server read, NUL-terminated; their length. */
@@ -175,7 +186,7 @@ server_stop(struct server *s)
 static int
 closed_port(int family)
 {
-	int fd, port = listen_loopback(family, &fd);
+	int fd, port = listen_loopback(family, 0, &fd);
 
 	close(fd);
 	return port;
@@ -190,13 +201,13 @@ mkurl(struct url *u, const char *head, int port, const char *tail)
 
 	snprintf(s, sizeof(s), "%s%d%s", head, port, tail);
 	cr_assert_eq(url_parse(guard_copy(s, strlen(s) + 1), u, &why), 0,
-		     "%s: %s", s, why);
+	             "%s: %s", s, why);
 }
 
 /* Serve reply once and probe it with probe_once; the --check line. */
 static int
 probe_reply(enum srv_mode mode, const char *reply, int64_t timeout_ms,
-	    struct probe_result *r, char *line, size_t size)
+            struct probe_result *r, char *line, size_t size)
 {
 	struct server s;
 	struct url u;
@@ -228,10 +239,10 @@ Test(probe, http_200_is_healthy)
 	char line[128];
 
 	cr_assert_eq(probe_reply(SRV_REPLY,
-				 "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
-				 "\r\nok\n",
-				 2000, &r, line, sizeof(line)),
-		     0);
+	                         "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+	                         "\r\nok\n",
+	                         2000, &r, line, sizeof(line)),
+	             0);
 	cr_assert(r.ok);
 	cr_assert_eq(r.status, 200);
 	cr_assert_geq(r.duration_ms, 0);
@@ -254,12 +265,12 @@ Test(probe, request_bytes)
 	n = server_request(&s, got, sizeof(got));
 	server_stop(&s);
 	snprintf(want, sizeof(want),
-		 "GET /ready?full=1 HTTP/1.1\r\n"
-		 "Host: 127.0.0.1:%d\r\n"
-		 "User-Agent: ward/" WARD_VERSION "\r\n"
-		 "Connection: close\r\n"
-		 "\r\n",
-		 s.port);
+	         "GET /ready?full=1 HTTP/1.1\r\n"
+	         "Host: 127.0.0.1:%d\r\n"
+	         "User-Agent: ward/" WARD_VERSION "\r\n"
+	         "Connection: close\r\n"
+	         "\r\n",
+	         s.port);
 	cr_assert_str_eq(got, want);
 	cr_assert_eq(http_parse_request(guard_copy(got, n), n, 0, &q), (int)n);
 	cr_assert_eq(q.num_headers, 3);
@@ -288,10 +299,10 @@ Test(probe, http_503_is_unhealthy)
 	char line[128];
 
 	cr_assert_eq(probe_reply(SRV_REPLY,
-				 "HTTP/1.1 503 Service Unavailable\r\n"
-				 "Content-Length: 5\r\n\r\nfail\n",
-				 2000, &r, line, sizeof(line)),
-		     1);
+	                         "HTTP/1.1 503 Service Unavailable\r\n"
+	                         "Content-Length: 5\r\n\r\nfail\n",
+	                         2000, &r, line, sizeof(line)),
+	             1);
 	cr_assert_not(r.ok);
 	cr_assert_eq(r.status, 503);
 	cr_assert_str_eq(line, "fail: HTTP 503");
@@ -301,7 +312,7 @@ Test(probe, status_rule_200_to_399)
 {
 	static const struct {
 		const char *reply; /* what the server says */
-		int ok;		   /* healthy? */
+		int ok;            /* healthy? */
 	} c[] = {
 	    {"HTTP/1.1 204 No Content\r\n\r\n", 1},
 	    {"HTTP/1.1 301 Moved\r\nLocation: /x\r\n\r\n", 1},
@@ -318,8 +329,8 @@ Test(probe, status_rule_200_to_399)
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		cr_assert_eq(probe_reply(SRV_REPLY, c[i].reply, 2000, &r, line,
-					 sizeof(line)),
-			     c[i].ok ? 0 : 1, "%s: %s", c[i].reply, line);
+		                         sizeof(line)),
+		             c[i].ok ? 0 : 1, "%s: %s", c[i].reply, line);
 		cr_assert_eq(r.ok, c[i].ok, "%s", c[i].reply);
 	}
 	cr_assert_str_eq(line, "fail: HTTP 101");
@@ -328,22 +339,22 @@ Test(probe, status_rule_200_to_399)
 Test(probe, early_hints_then_200)
 {
 	static const char m[] = "HTTP/1.1 103 Early Hints\r\n"
-				"Link: </style.css>; rel=preload\r\n"
-				"\r\n"
-				"HTTP/1.1 200 OK\r\n"
-				"Content-Length: 2\r\n"
-				"\r\n"
-				"ok";
+	                        "Link: </style.css>; rel=preload\r\n"
+	                        "\r\n"
+	                        "HTTP/1.1 200 OK\r\n"
+	                        "Content-Length: 2\r\n"
+	                        "\r\n"
+	                        "ok";
 	struct probe_result r;
 	char line[128];
 
 	cr_assert_eq(probe_reply(SRV_REPLY, m, 2000, &r, line, sizeof(line)),
-		     0);
+	             0);
 	cr_assert_eq(r.status, 200);
 	assert_ok_line(line, 200);
 	/* The same, a byte per write: every split of the interim head. */
 	cr_assert_eq(probe_reply(SRV_TRICKLE, m, 5000, &r, line, sizeof(line)),
-		     0, "%s", line);
+	             0, "%s", line);
 	cr_assert_eq(r.status, 200);
 }
 
@@ -353,11 +364,11 @@ Test(probe, continue_then_503)
 	char line[128];
 
 	cr_assert_eq(probe_reply(SRV_REPLY,
-				 "HTTP/1.1 100 Continue\r\n\r\n"
-				 "HTTP/1.1 102 Processing\r\n\r\n"
-				 "HTTP/1.1 503 Unavailable\r\n\r\n",
-				 2000, &r, line, sizeof(line)),
-		     1);
+	                         "HTTP/1.1 100 Continue\r\n\r\n"
+	                         "HTTP/1.1 102 Processing\r\n\r\n"
+	                         "HTTP/1.1 503 Unavailable\r\n\r\n",
+	                         2000, &r, line, sizeof(line)),
+	             1);
 	cr_assert_str_eq(line, "fail: HTTP 503");
 }
 
@@ -367,8 +378,8 @@ Test(probe, only_interim_then_close)
 	char line[128];
 
 	cr_assert_eq(probe_reply(SRV_REPLY, "HTTP/1.1 103 Early Hints\r\n\r\n",
-				 2000, &r, line, sizeof(line)),
-		     1);
+	                         2000, &r, line, sizeof(line)),
+	             1);
 	cr_assert_str_eq(line, "fail: connection closed before the response");
 }
 
@@ -383,7 +394,7 @@ Test(probe, refused)
 	cr_assert_eq(probe_once(&u, 2000, &r), 1);
 	probe_format(&r, line, sizeof(line));
 	snprintf(want, sizeof(want), "fail: connection refused (127.0.0.1:%d)",
-		 port);
+	         port);
 	cr_assert_str_eq(line, want);
 	cr_assert_eq(r.status, 0);
 }
@@ -402,19 +413,26 @@ Test(probe, localhost_falls_back_to_ipv4)
 
 Test(probe, localhost_tries_ipv6_first)
 {
-	struct server s;
+	struct server s6, s4;
 	struct url u;
 	struct probe_result r;
 
-	server_start(&s, AF_INET6, SRV_REPLY, "HTTP/1.1 200 OK\r\n\r\n");
-	mkurl(&u, "http://localhost:", s.port, "/");
+	/* The same port on both loopbacks: ::1 says 200, 127.0.0.1 503. */
+	server_start(&s6, AF_INET6, SRV_REPLY, "HTTP/1.1 200 OK\r\n\r\n");
+	server_start_on(&s4, AF_INET, s6.port, SRV_REPLY,
+	                "HTTP/1.1 503 No\r\n\r\n");
+	cr_assert_eq(s4.port, s6.port);
+	mkurl(&u, "http://localhost:", s6.port, "/");
 	cr_assert_eq(probe_once(&u, 2000, &r), 0, "%s", r.error);
-	server_stop(&s);
-	mkurl(&u, "http://[::1]:", s.port, "/");
-	server_start(&s, AF_INET6, SRV_REPLY, "HTTP/1.1 200 OK\r\n\r\n");
-	mkurl(&u, "http://[::1]:", s.port, "/");
+	server_stop(&s6);
+	mkurl(&u, "http://localhost:", s4.port, "/");
+	cr_assert_eq(probe_once(&u, 2000, &r), 1);
+	cr_assert_str_eq(r.error, "HTTP 503");
+	server_stop(&s4);
+	server_start(&s6, AF_INET6, SRV_REPLY, "HTTP/1.1 200 OK\r\n\r\n");
+	mkurl(&u, "http://[::1]:", s6.port, "/");
 	cr_assert_eq(probe_once(&u, 2000, &r), 0, "%s", r.error);
-	server_stop(&s);
+	server_stop(&s6);
 }
 
 Test(probe, localhost_refused_names_the_last_address)
@@ -449,7 +467,8 @@ check_timeout(const char *head, int64_t timeout_ms, const char *want)
 	probe_format(&r, line, sizeof(line));
 	cr_assert_str_eq(line, want);
 	cr_assert_geq(dt, timeout_ms - 1, "%lld ms", (long long)dt);
-	cr_assert_lt(dt, timeout_ms + 2000, "%lld ms", (long long)dt);
+	/* Fail on a hang only, never on speed. */
+	cr_assert_lt(dt, timeout_ms + 4500, "%lld ms", (long long)dt);
 	cr_assert_geq(r.duration_ms, timeout_ms);
 }
 
@@ -508,19 +527,19 @@ Test(probe, malformed_and_closed)
 	char line[128];
 
 	cr_assert_eq(probe_reply(SRV_REPLY, "HTTP/1.1 2OO OK\r\n\r\n", 2000, &r,
-				 line, sizeof(line)),
-		     1);
+	                         line, sizeof(line)),
+	             1);
 	cr_assert_str_eq(line, "fail: malformed HTTP response");
 	cr_assert_eq(probe_reply(SRV_REPLY, "SSH-2.0-OpenSSH_9.2\r\n", 2000, &r,
-				 line, sizeof(line)),
-		     1);
+	                         line, sizeof(line)),
+	             1);
 	cr_assert_str_eq(line, "fail: malformed HTTP response");
 	cr_assert_eq(probe_reply(SRV_REPLY, "", 2000, &r, line, sizeof(line)),
-		     1);
+	             1);
 	cr_assert_str_eq(line, "fail: connection closed before the response");
 	cr_assert_eq(probe_reply(SRV_REPLY, "HTTP/1.1 200 OK\r\n", 2000, &r,
-				 line, sizeof(line)),
-		     1);
+	                         line, sizeof(line)),
+	             1);
 	cr_assert_str_eq(line, "fail: connection closed before the response");
 }
 
@@ -530,10 +549,12 @@ Test(probe, endless_body_is_drained_up_to_the_cap)
 	char line[128];
 	int64_t t0 = now_ms();
 
-	cr_assert_eq(probe_reply(SRV_FLOOD, "HTTP/1.1 200 OK\r\n\r\n", 5000, &r,
-				 line, sizeof(line)),
-		     0, "%s", line);
-	cr_assert_lt(now_ms() - t0, 4000);
+	cr_assert_eq(probe_reply(SRV_FLOOD, "HTTP/1.1 200 OK\r\n\r\n", 10000,
+	                         &r, line, sizeof(line)),
+	             0, "%s", line);
+	/* Done by the drain cap, long before the deadline (not a speed test:
+	 * it takes milliseconds). */
+	cr_assert_lt(now_ms() - t0, 5000);
 }
 
 Test(probe, open_connection_after_head_keeps_status)
@@ -542,42 +563,44 @@ Test(probe, open_connection_after_head_keeps_status)
 	char line[128];
 
 	cr_assert_eq(probe_reply(SRV_HOLD,
-				 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
-				 "\r\nok",
-				 300, &r, line, sizeof(line)),
-		     0, "%s", line);
-	cr_assert_lt(r.duration_ms, 300);
-	cr_assert_eq(probe_reply(SRV_HOLD, "HTTP/1.1 500 Oops\r\n\r\n", 300, &r,
-				 line, sizeof(line)),
-		     1);
+	                         "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+	                         "\r\nok",
+	                         500, &r, line, sizeof(line)),
+	             0, "%s", line);
+	cr_assert_eq(r.status, 200);
+	cr_assert_lt(r.duration_ms, 500); /* when the head came */
+	cr_assert_eq(probe_reply(SRV_HOLD, "HTTP/1.1 500 Oops\r\n\r\n", 500, &r,
+	                         line, sizeof(line)),
+	             1);
 	cr_assert_str_eq(line, "fail: HTTP 500");
 }
 
 Test(probe, many_headers_and_large_heads_still_count)
 {
 	static char m[3 * HTTP_RESP_MAX];
+	const size_t big = (size_t)HTTP_RESP_MAX * 2; /* more than fits */
 	struct probe_result r;
 	char line[128];
 	size_t n, i;
 
 	n = (size_t)snprintf(m, sizeof(m), "HTTP/1.1 200 OK\r\n");
-	for (i = 0; i < 3 * HTTP_MAX_HEADERS; i++)
+	for (i = 0; i < (size_t)HTTP_MAX_HEADERS * 3; i++)
 		n += (size_t)snprintf(m + n, sizeof(m) - n, "X-H%zu: v\r\n", i);
 	snprintf(m + n, sizeof(m) - n, "\r\nok");
-	cr_assert_eq(probe_reply(SRV_REPLY, m, 2000, &r, line, sizeof(line)),
-		     0, "%s", line);
+	cr_assert_eq(probe_reply(SRV_REPLY, m, 2000, &r, line, sizeof(line)), 0,
+	             "%s", line);
 	n = (size_t)snprintf(m, sizeof(m), "HTTP/1.1 503 No\r\nX-Big: ");
-	memset(m + n, 'b', 2 * HTTP_RESP_MAX);
-	memcpy(m + n + 2 * HTTP_RESP_MAX, "\r\n\r\n", 5);
+	memset(m + n, 'b', big);
+	memcpy(m + n + big, "\r\n\r\n", 5);
 	cr_assert_eq(probe_reply(SRV_REPLY, m, 2000, &r, line, sizeof(line)),
-		     1);
+	             1);
 	cr_assert_str_eq(line, "fail: HTTP 503");
 	/* No status line within the buffer: nothing to go by. */
 	n = (size_t)snprintf(m, sizeof(m), "HTTP/1.1 200 ");
-	memset(m + n, 'r', 2 * HTTP_RESP_MAX);
-	memcpy(m + n + 2 * HTTP_RESP_MAX, "\r\n\r\n", 5);
+	memset(m + n, 'r', big);
+	memcpy(m + n + big, "\r\n\r\n", 5);
 	cr_assert_eq(probe_reply(SRV_REPLY, m, 2000, &r, line, sizeof(line)),
-		     1);
+	             1);
 	cr_assert_str_eq(line, "fail: response head too large");
 }
 
@@ -607,8 +630,10 @@ Test(probe, state_machine_with_caller_time)
 	cr_assert_eq(probe_pollfd(&p, &ev), -1);
 	cr_assert_eq(fcntl(fd, F_GETFD), -1, "fd left open");
 	cr_assert(probe_step(&p, 4000, POLLIN));
-	/* A second probe on the same struct, dropped in flight. */
+	/* A second probe on the same struct, dropped in flight; the last
+	 * result stays readable meanwhile (for /status). */
 	cr_assert_eq(probe_start(&p, &u, 5000, 1500), 0);
+	cr_assert_str_eq(p.last.error, "timeout after 2s");
 	fd = probe_pollfd(&p, &ev);
 	probe_abort(&p);
 	cr_assert_eq(p.state, PROBE_IDLE);
@@ -663,7 +688,8 @@ Test(probe, format_lines)
 	probe_format(&r, line, sizeof(line));
 	cr_assert_str_eq(line, "ok: TCP connect in 1 ms");
 	r.ok = false;
-	snprintf(r.error, sizeof(r.error), "connection refused (127.0.0.1:8080)");
+	snprintf(r.error, sizeof(r.error),
+	         "connection refused (127.0.0.1:8080)");
 	probe_format(&r, line, sizeof(line));
 	cr_assert_str_eq(line, "fail: connection refused (127.0.0.1:8080)");
 	probe_format(&r, line, 8);

@@ -18,12 +18,12 @@ parse(const char *s, struct url *u, const char **why)
 }
 
 static int
-listen_on(const char *s, struct sockaddr_storage *ss, socklen_t *len,
-	  int *any, const char **why)
+listen_on(const char *s, struct sockaddr_storage *ss, socklen_t *len, int *any,
+          const char **why)
 {
 	*why = NULL;
 	return url_parse_listen(guard_copy(s, strlen(s) + 1), ss, len, any,
-				why);
+	                        why);
 }
 
 /* Address i of u as "ip:port" text. */
@@ -45,7 +45,7 @@ refused(const char *s, const char *want)
 	cr_assert_eq(parse(s, &u, &why), -1, "%s accepted", s);
 	cr_assert_not_null(why, "%s: no reason", s);
 	cr_assert_not_null(strstr(why, want), "%s: \"%s\" lacks \"%s\"", s, why,
-			   want);
+	                   want);
 }
 
 Test(url, ipv4_port_path)
@@ -167,7 +167,7 @@ Test(url, bad_ports)
 	    "http://127.0.0.1:80a/",   "http://127.0.0.1:-1/",
 	    "http://127.0.0.1:+80/",   "http://127.0.0.1: 80/",
 	    "http://127.0.0.1:123456", "http://[::1]:/",
-	    "tcp://127.0.0.1:",	       "http://localhost:http/",
+	    "tcp://127.0.0.1:",        "http://localhost:http/",
 	};
 	size_t i;
 
@@ -251,6 +251,31 @@ Test(url, overlong)
 	refused(s, "host too long");
 }
 
+Test(url, addr_str_ipv6_text)
+{
+	static const char *const c[][2] = {
+	    {"http://[::]/", "[::]:80"},
+	    {"http://[::1]/", "[::1]:80"},
+	    {"http://[1::]/", "[1::]:80"},
+	    {"http://[1:0:0:1:0:0:0:1]/", "[1:0:0:1::1]:80"},
+	    {"http://[1:0:0:2:0:0:3:4]/", "[1::2:0:0:3:4]:80"},
+	    {"http://[1:0:2:3:4:5:6:7]/", "[1:0:2:3:4:5:6:7]:80"},
+	    {"http://[2001:DB8:0:0:0:0:0:FF]/", "[2001:db8::ff]:80"},
+	    {"http://[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535/",
+	     "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535"},
+	    {"http://[::ffff:10.1.2.3]/", "[::ffff:10.1.2.3]:80"},
+	    {"http://[fe80::0a0b:0:0:1]/", "[fe80::a0b:0:0:1]:80"},
+	};
+	struct url u;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		cr_assert_eq(parse(c[i][0], &u, &why), 0, "%s", c[i][0]);
+		cr_assert_str_eq(addr(&u, 0), c[i][1]);
+	}
+}
+
 Test(url, addr_str_truncates)
 {
 	struct url u;
@@ -258,8 +283,7 @@ Test(url, addr_str_truncates)
 	char buf[8];
 
 	cr_assert_eq(parse("http://192.168.100.200:8080/", &u, &why), 0);
-	cr_assert_str_eq(url_addr_str(&u.addr[0], buf, sizeof(buf)),
-			 "192.168");
+	cr_assert_str_eq(url_addr_str(&u.addr[0], buf, sizeof(buf)), "192.168");
 	memset(&u.addr[0], 0, sizeof(u.addr[0]));
 	cr_assert_str_eq(url_addr_str(&u.addr[0], buf, sizeof(buf)), "?");
 }
@@ -277,7 +301,7 @@ listens(const char *s, int fam, const char *text, int want_any)
 	cr_assert_eq(listen_on(s, &ss, &len, &any, &why), 0, "%s: %s", s, why);
 	cr_assert_eq(ss.ss_family, fam, "%s", s);
 	cr_assert_eq(len, fam == AF_INET ? sizeof(struct sockaddr_in)
-					 : sizeof(struct sockaddr_in6));
+	                                 : sizeof(struct sockaddr_in6));
 	cr_assert_eq(any, want_any, "%s", s);
 	cr_assert_str_eq(url_addr_str(&ss, buf, sizeof(buf)), text);
 }
@@ -295,11 +319,25 @@ Test(url, listen_forms)
 Test(url, listen_bad)
 {
 	static const char *bad[] = {
-	    "",		     ":",	     "0",	  "65536",
-	    "abc",	     "localhost:9000", "1.2.3.4", "1.2.3.4:",
-	    "[::1]",	     "::1:9000",       "[::1:9000", "127.0.0.1:9000x",
-	    "host:80",	     "[]:80",	       "[::g]:80", " 9000",
-	    "9000 ",	     "1.2.3.4:0",      "[1.2.3.4]:80",
+	    "",
+	    ":",
+	    "0",
+	    "65536",
+	    "abc",
+	    "localhost:9000",
+	    "1.2.3.4",
+	    "1.2.3.4:",
+	    "[::1]",
+	    "::1:9000",
+	    "[::1:9000",
+	    "127.0.0.1:9000x",
+	    "host:80",
+	    "[]:80",
+	    "[::g]:80",
+	    " 9000",
+	    "9000 ",
+	    "1.2.3.4:0",
+	    "[1.2.3.4]:80",
 	};
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -309,7 +347,7 @@ Test(url, listen_bad)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(listen_on(bad[i], &ss, &len, &any, &why), -1,
-			     "%s accepted", bad[i]);
+		             "%s accepted", bad[i]);
 		cr_assert_not_null(why);
 	}
 }

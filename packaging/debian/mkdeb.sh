@@ -49,8 +49,16 @@ chmod 0755 "$stage/usr/bin/ward"
 (cd "$stage" && find usr -type f | LC_ALL=C sort | xargs md5sum) \
     >"$stage/DEBIAN/md5sums"
 size=$(du -k -s --apparent-size "$stage/usr" | cut -f1)
+# The binary contains musl's libc.a (Debian policy 7.8, Built-Using).
+musl=$(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null || true)
+if [ -n "$musl" ]; then
+	built_using="Built-Using: musl (= $musl)"
+else
+	built_using=""
+fi
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" \
-    -e "s/@INSTALLED_SIZE@/$size/" "$deb/control.in" >"$stage/DEBIAN/control"
+    -e "s/@INSTALLED_SIZE@/$size/" -e "s/^@BUILT_USING@\$/$built_using/" \
+    -e '/^$/d' "$deb/control.in" >"$stage/DEBIAN/control"
 chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/md5sums"
 
 find "$stage" -newermt "@$SOURCE_DATE_EPOCH" \

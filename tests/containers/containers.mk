@@ -1,9 +1,9 @@
 # containers.mk: ward in real OCI containers (podman, runc), included by the
 # Makefile. `make test-containers` runs tests/containers/run.sh (as root);
-# pass T="healthcheck runc_bundle" to run only some of its tests.
+# pass CTR_TESTS="healthcheck runc_bundle" to run only some of its tests.
 
 .PHONY: test-containers
 TEST_EXTRA += test-containers
 
 test-containers: build/musl/ward
-	WARD=$(CURDIR)/build/musl/ward tests/containers/run.sh $(T)
+	WARD=$(CURDIR)/build/musl/ward tests/containers/run.sh $(CTR_TESTS)

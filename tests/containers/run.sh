@@ -289,10 +289,12 @@ t_checks_user_1000() {
 		--require-readonly-root --require-tmpfs /tmp:64M --require-writable /tmp -- id -u
 	expect_rc 0
 	expect_out 1000
-	capture ep --user 1000 --read-only --tmpfs /tmp:mode=0755 "$BB" \
-		"${CHECKS[@]}" -- id -u
+	# podman copies the image's /tmp mode (1777) onto a tmpfs /tmp, so a
+	# root-owned 0755 tmpfs has to live elsewhere.
+	capture ep --user 1000 --read-only --tmpfs /tmp --tmpfs /scratch:mode=0755 \
+		"$BB" "${CHECKS[@]}" --require-tmpfs /scratch -- id -u
 	expect_rc 78
-	expect_ward_lines "/tmp is not writable by uid 1000: Permission denied"
+	expect_ward_lines "/scratch is not writable by uid 1000: Permission denied"
 }
 
 t_checks_env_init_path() {

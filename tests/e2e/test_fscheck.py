@@ -35,6 +35,16 @@ def d():
     shutil.rmtree(path, ignore_errors=True)
 
 
+def clean_env():
+    """The caller's environment (ASAN_OPTIONS, ...) without ward's own
+    variables, so that only what a test sets configures ward."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("WARD_", "TINI_"))}
+    env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin:" + env.get("PATH", "")
+    env["WARD"] = WARD
+    return env
+
+
 def run_ns(script, env=None, pidns=False):
     """Run a sh script in a private mount namespace (and PID namespace).
 
@@ -44,7 +54,7 @@ def run_ns(script, env=None, pidns=False):
     cmd = ["unshare", "-m", "--propagation", "private"]
     if pidns:
         cmd += ["-p", "-f"]
-    full_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "WARD": WARD}
+    full_env = clean_env()
     full_env.update(env or {})
     return subprocess.run(cmd + ["sh", "-euc", script], env=full_env,
                           stdin=subprocess.DEVNULL, capture_output=True,
@@ -177,10 +187,10 @@ def test_readonly_root_and_tmpfs_as_pid1_with_stale_check_file(d):
                'mount -o remount,bind,ro /; '
                f'exec "$WARD" --require-readonly-root '
                f'--require-tmpfs {d}/t:64M -- '
-               f'sh -c \'echo $$ > {m}; ls -A {d}/t >> {m}\'', pidns=True)
+               f'sh -c \'echo $PPID > {m}; ls -A {d}/t >> {m}\'', pidns=True)
     assert r.returncode == 0, r.stderr
     out = open(m).read().split()
-    assert out[0] == "2", "ward was not PID 1 (its child is pid 2)"
+    assert out[0] == "1", "ward was not PID 1"
     assert sorted(out[1:]) == [".ward-check-1", ".ward-check-1-0"]
 
 
@@ -303,7 +313,7 @@ def test_status_reports_check_facts(d):
            f'exec "$WARD" --listen 127.0.0.1:{port} --require-readonly-root '
            f'--require-tmpfs {d}/t:32M --require-writable {d}/t -- '
            'sleep 60']
-    p = subprocess.Popen(cmd, env={"PATH": os.environ["PATH"], "WARD": WARD},
+    p = subprocess.Popen(cmd, env=clean_env(),
                          stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True)
     try:

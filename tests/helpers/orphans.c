@@ -1,0 +1,139 @@
+/* orphans.c: a child for tests/e2e that leaves orphans for its init. */
+
+/*
+ * usage: orphans -n N [-p] [-o REPORT] [--] [PROGRAM [ARG...]]
+ *
+ * Makes N orphans, one after the other: a middle process forks a
+ * grandchild and exits; orphans reaps the middle one; the grandchild waits
+ * for the end of a pipe only the middle one held, so it exits only once it
+ * is orphaned, and becomes a zombie for the init to reap. With -p each
+ * grandchild appends "orphan PID\n" to REPORT. When all middle processes
+ * are reaped it appends "orphans-done N\n" to REPORT, then execs PROGRAM
+ * (or pauses forever when there is none).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void
+put(int fd, const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0) {
+		ssize_t r = write(fd, s, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		s += r;
+		n -= (size_t)r;
+	}
+}
+
+static void
+grandchild(int rfd, int fd, int tell)
+{
+	char line[64];
+	char c;
+
+	for (;;) {
+		ssize_t r = read(rfd, &c, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (tell) {
+		snprintf(line, sizeof(line), "orphan %d\n", (int)getpid());
+		put(fd, line);
+	}
+	_exit(0);
+}
+
+static int
+one(int fd, int tell)
+{
+	int p[2];
+	pid_t mid;
+	pid_t r;
+	int st;
+
+	if (pipe(p) < 0)
+		return -1;
+	mid = fork();
+	if (mid < 0)
+		return -1;
+	if (mid == 0) {
+		pid_t gc = fork();
+
+		if (gc == 0) {
+			close(p[1]);
+			grandchild(p[0], fd, tell);
+		}
+		_exit(gc < 0 ? 1 : 0);
+	}
+	close(p[0]);
+	close(p[1]);
+	do
+		r = waitpid(mid, &st, 0);
+	while (r < 0 && errno == EINTR);
+	return r == mid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *report = NULL;
+	char line[64];
+	long n = 0;
+	long i;
+	int tell = 0;
+	int fd = -1;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "+n:po:")) != -1) {
+		switch (opt) {
+		case 'n':
+			n = strtol(optarg, NULL, 10);
+			break;
+		case 'p':
+			tell = 1;
+			break;
+		case 'o':
+			report = optarg;
+			break;
+		default:
+			return 64;
+		}
+	}
+	if (report) {
+		fd = open(report, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			perror("orphans: open");
+			return 66;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (one(fd, tell) < 0) {
+			perror("orphans: fork");
+			return 71;
+		}
+	}
+	if (fd >= 0) {
+		snprintf(line, sizeof(line), "orphans-done %ld\n", n);
+		put(fd, line);
+	}
+	if (optind < argc) {
+		execvp(argv[optind], argv + optind);
+		perror("orphans: exec");
+		return 127;
+	}
+	for (;;)
+		pause();
+}
