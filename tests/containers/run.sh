@@ -65,6 +65,7 @@ make_busybox() {
 		printf 'root:x:0:\nuser:x:1000:\n' >"$r/etc/group"
 		chmod 1777 "$r/tmp"
 	fi
+	mkdir -p "$r/out" # mount point of the runc bundles' host directory
 	podman image exists "$BB" ||
 		tar -C "$r" -c . | podman import -q - "$BB" >/dev/null
 }
@@ -78,7 +79,8 @@ make_debian() {
 	rm -rf "$d"
 	debootstrap --variant=minbase bookworm "$d" \
 		"${mirror:-http://deb.debian.org/debian}" >"$W/debootstrap.log"
-	rm -rf "$d/var/cache/apt/archives/"*.deb "$d/var/lib/apt/lists/"*
+	rm -rf "$d/var/cache/apt/archives/"*.deb "$d/var/cache/apt/"*.bin \
+		"$d/var/lib/apt/lists/"*
 	tar -C "$d" -c . |
 		podman import -q --change 'CMD ["bash"]' - "$DEB" >/dev/null
 	rm -rf "$d"
@@ -160,7 +162,7 @@ expect_ward_lines() {
 }
 expect_no_marker() { [ ! -e "$1" ] || die "the child ran: $1 exists"; }
 
-# podman run -d; prints nothing, leaves the name in $1.
+# start NAME ARGS...: podman run -d --name NAME ARGS (labelled, quiet).
 start() {
 	local name=$1
 	shift
