@@ -2,6 +2,7 @@
 #include "fmt.h"
 #include "cli.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,7 +113,7 @@ set_signal_list(struct pctx *p, uint64_t *out, const char *v, size_t len)
 			;
 		if ((s = value_signal(v + i, j - i)) < 0)
 			return bad(p, "signal", v + i, j - i);
-		*out |= UINT64_C(1) << s;
+		*out |= UINT64_C(1) << (s - 1);
 		i = j + 1;
 	}
 	return 0;
@@ -512,7 +513,7 @@ defaults(struct config *c, char *argv0)
 		       strcmp(base, "docker-init") == 0;
 	for (i = 0; i < WARD_NSIG; i++)
 		c->rewrite[i] = (signed char)i;
-	c->shutdown_sigs = (UINT64_C(1) << 15) | (UINT64_C(1) << 2);
+	c->shutdown_sigs = (UINT64_C(1) << (SIGTERM - 1)) | (UINT64_C(1) << (SIGINT - 1));
 	c->grace_ms = 5000;
 	c->probe_interval_ms = 10000;
 	c->probe_timeout_ms = 1000;
@@ -520,16 +521,17 @@ defaults(struct config *c, char *argv0)
 	c->check_timeout_ms = 2000;
 }
 
+/* Is this a --check run? A first pass over argv alone, into a scratch
+ * config, so that --check can ignore the environment. */
 static int
 has_check(int argc, char **argv)
 {
-	int i;
+	struct config scratch;
+	char err[8];
+	struct pctx p = {&scratch, err, sizeof(err), 0, 0, 0, ""};
 
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--check") == 0 ||
-		    strncmp(argv[i], "--check=", 8) == 0)
-			return 1;
-	return 0;
+	defaults(&scratch, argc > 0 ? argv[0] : "ward");
+	return args_all(&p, argc, argv) >= 0 && scratch.mode == MODE_CHECK;
 }
 
 int

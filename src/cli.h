@@ -35,7 +35,7 @@ struct config {
 	int pdeathsig;		    /* -p, 0 if none */
 	unsigned char remap[32];    /* -e: bit n set = exit code n becomes 0 */
 	signed char rewrite[WARD_NSIG]; /* -r: signal n becomes rewrite[n] */
-	uint64_t shutdown_sigs;	    /* bit n set = signal n starts shutdown */
+	uint64_t shutdown_sigs;	    /* bit n-1 set = signal n starts shutdown */
 	int64_t grace_ms;	    /* --grace */
 	bool has_probe;		    /* --probe given */
 	struct url probe;	    /* --probe URL */

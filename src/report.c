@@ -79,14 +79,18 @@ report_probe(const struct init *in, struct out *o)
 {
 	const struct url *u = &in->cfg.probe;
 	const struct probe_result *r = &in->probe.last;
+	char url[URL_HOST_MAX + URL_PATH_MAX + 16];
 
 	if (!in->cfg.has_probe) {
 		out_printf(o, "null");
 		return;
 	}
-	out_printf(o, "{\"url\": \"%s://", u->scheme == URL_TCP ? "tcp" : "http");
-	out_printf(o, "%s%s\", \"healthy\": %s, ", u->host,
-		   u->scheme == URL_TCP ? "" : u->path,
+	fmt_snprintf(url, sizeof(url), "%s://%s%s",
+		     u->scheme == URL_TCP ? "tcp" : "http", u->host,
+		     u->scheme == URL_TCP ? "" : u->path);
+	out_printf(o, "{\"url\": ");
+	out_json_str(o, url);
+	out_printf(o, ", \"healthy\": %s, ",
 		   in->health == HEALTH_HEALTHY ? "true" : "false");
 	out_printf(o, "\"consecutive_failures\": %d, \"last_status\": %d, ",
 		   in->consecutive_failures, r->status);
@@ -103,7 +107,7 @@ report_probe(const struct init *in, struct out *o)
 static void
 report_json(const struct init *in, int64_t now, struct out *o)
 {
-	char checks[4096];
+	char checks[5120];
 
 	if (fscheck_json(&in->checks, checks, sizeof(checks)) < 0)
 		fmt_snprintf(checks, sizeof(checks), "[]");
@@ -209,7 +213,7 @@ int
 report_respond(const struct init *in, const char *req, size_t len,
 	       int64_t now, char *out, size_t size)
 {
-	char bodybuf[6144];
+	char bodybuf[8192];
 	struct out body = {bodybuf, sizeof(bodybuf), 0, 0};
 	struct out o = {out, size, 0, 0};
 	const char *ctype = "text/plain";

@@ -126,7 +126,7 @@ status_accept(struct init *in, int64_t now)
 static void
 status_read(struct init *in, struct status_client *cl, int64_t now)
 {
-	char out[8192];
+	char out[10240];
 	ssize_t n;
 	int len;
 

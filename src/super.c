@@ -60,7 +60,7 @@ super_signal(struct init *in, const struct signalfd_siginfo *si,
 				 (int)in->child);
 		}
 	}
-	if (from < 64 && (in->cfg.shutdown_sigs >> from & 1))
+	if (from <= 64 && (in->cfg.shutdown_sigs >> (from - 1) & 1))
 		super_shutdown(in, from, (pid_t)si->ssi_pid,
 			       (int)si->ssi_code, now);
 }

@@ -144,7 +144,7 @@ value_size(const char *s, size_t len)
 	size_t ulen;
 	int64_t v = split_unit(s, len, &u, &ulen);
 
-	if (v < 0 || ulen > 1)
+	if (v < 0 || ulen > 1 || v > (INT64_C(1) << 32))
 		return -1;
 	if (ulen == 0)
 		return v;
