@@ -23,8 +23,7 @@ child_exec(char *const *argv, const struct sig_saved *sv)
 	execvp(argv[0], argv);
 	err = errno;
 	log_error("cannot exec %s: %s", argv[0], strerror(err));
-	_exit(err == ENOENT || err == ENOTDIR ? WEXIT_NOTFOUND
-					       : WEXIT_NOEXEC);
+	_exit(err == ENOENT || err == ENOTDIR ? WEXIT_NOTFOUND : WEXIT_NOEXEC);
 }
 
 pid_t

@@ -1,6 +1,6 @@
 /* cli.c: argv and environment into a struct config, with no side effects. */
-#include "fmt.h"
 #include "cli.h"
+#include "fmt.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -11,18 +11,38 @@
 #include "value.h"
 
 enum opt_id {
-	O_SUBREAPER, O_PGROUP, O_REMAP, O_PDEATH, O_VERBOSE, O_WARN,
-	O_LICENSE, O_REWRITE, O_QUIET, O_GRACE, O_SHUTSIG, O_PROBE,
-	O_PINTERVAL, O_PTIMEOUT, O_PSTART, O_PRETRIES, O_ONUNHEALTHY,
-	O_LISTEN, O_CHECK, O_CHECKTIMEOUT, O_ROROOT, O_TMPFS, O_WRITABLE,
-	O_VERSION, O_HELP
+	O_SUBREAPER,
+	O_PGROUP,
+	O_REMAP,
+	O_PDEATH,
+	O_VERBOSE,
+	O_WARN,
+	O_LICENSE,
+	O_REWRITE,
+	O_QUIET,
+	O_GRACE,
+	O_SHUTSIG,
+	O_PROBE,
+	O_PINTERVAL,
+	O_PTIMEOUT,
+	O_PSTART,
+	O_PRETRIES,
+	O_ONUNHEALTHY,
+	O_LISTEN,
+	O_CHECK,
+	O_CHECKTIMEOUT,
+	O_ROROOT,
+	O_TMPFS,
+	O_WRITABLE,
+	O_VERSION,
+	O_HELP
 };
 
 enum opt_kind {
-	K_FLAG,	 /* on when given */
+	K_FLAG,  /* on when given */
 	K_COUNT, /* -v -v */
 	K_VALUE, /* one value, the last one wins */
-	K_LIST	 /* repeatable; a comma-separated list in the environment */
+	K_LIST   /* repeatable; a comma-separated list in the environment */
 };
 
 /* The option table: long name, short letter, kind, has a WARD_ variable. */
@@ -32,43 +52,43 @@ static const struct opt {
 	unsigned char kind;
 	unsigned char env;
 } opts[] = {
-	[O_SUBREAPER] = {"subreaper", 's', K_FLAG, 1},
-	[O_PGROUP] = {"process-group", 'g', K_FLAG, 1},
-	[O_REMAP] = {"remap-exit", 'e', K_LIST, 1},
-	[O_PDEATH] = {"pdeathsig", 'p', K_VALUE, 1},
-	[O_VERBOSE] = {"verbose", 'v', K_COUNT, 1},
-	[O_WARN] = {"warn-reaped", 'w', K_FLAG, 1},
-	[O_LICENSE] = {"license", 'l', K_FLAG, 0},
-	[O_REWRITE] = {"rewrite", 'r', K_LIST, 1},
-	[O_QUIET] = {"quiet", 'q', K_FLAG, 1},
-	[O_GRACE] = {"grace", 0, K_VALUE, 1},
-	[O_SHUTSIG] = {"shutdown-signals", 0, K_VALUE, 1},
-	[O_PROBE] = {"probe", 0, K_VALUE, 1},
-	[O_PINTERVAL] = {"probe-interval", 0, K_VALUE, 1},
-	[O_PTIMEOUT] = {"probe-timeout", 0, K_VALUE, 1},
-	[O_PSTART] = {"probe-start-period", 0, K_VALUE, 1},
-	[O_PRETRIES] = {"probe-retries", 0, K_VALUE, 1},
-	[O_ONUNHEALTHY] = {"on-unhealthy", 0, K_VALUE, 1},
-	[O_LISTEN] = {"listen", 0, K_VALUE, 1},
-	[O_CHECK] = {"check", 0, K_VALUE, 0},
-	[O_CHECKTIMEOUT] = {"check-timeout", 0, K_VALUE, 1},
-	[O_ROROOT] = {"require-readonly-root", 0, K_FLAG, 1},
-	[O_TMPFS] = {"require-tmpfs", 0, K_LIST, 1},
-	[O_WRITABLE] = {"require-writable", 0, K_LIST, 1},
-	[O_VERSION] = {"version", 'V', K_FLAG, 0},
-	[O_HELP] = {"help", 'h', K_FLAG, 0},
+    [O_SUBREAPER] = {"subreaper", 's', K_FLAG, 1},
+    [O_PGROUP] = {"process-group", 'g', K_FLAG, 1},
+    [O_REMAP] = {"remap-exit", 'e', K_LIST, 1},
+    [O_PDEATH] = {"pdeathsig", 'p', K_VALUE, 1},
+    [O_VERBOSE] = {"verbose", 'v', K_COUNT, 1},
+    [O_WARN] = {"warn-reaped", 'w', K_FLAG, 1},
+    [O_LICENSE] = {"license", 'l', K_FLAG, 0},
+    [O_REWRITE] = {"rewrite", 'r', K_LIST, 1},
+    [O_QUIET] = {"quiet", 'q', K_FLAG, 1},
+    [O_GRACE] = {"grace", 0, K_VALUE, 1},
+    [O_SHUTSIG] = {"shutdown-signals", 0, K_VALUE, 1},
+    [O_PROBE] = {"probe", 0, K_VALUE, 1},
+    [O_PINTERVAL] = {"probe-interval", 0, K_VALUE, 1},
+    [O_PTIMEOUT] = {"probe-timeout", 0, K_VALUE, 1},
+    [O_PSTART] = {"probe-start-period", 0, K_VALUE, 1},
+    [O_PRETRIES] = {"probe-retries", 0, K_VALUE, 1},
+    [O_ONUNHEALTHY] = {"on-unhealthy", 0, K_VALUE, 1},
+    [O_LISTEN] = {"listen", 0, K_VALUE, 1},
+    [O_CHECK] = {"check", 0, K_VALUE, 0},
+    [O_CHECKTIMEOUT] = {"check-timeout", 0, K_VALUE, 1},
+    [O_ROROOT] = {"require-readonly-root", 0, K_FLAG, 1},
+    [O_TMPFS] = {"require-tmpfs", 0, K_LIST, 1},
+    [O_WRITABLE] = {"require-writable", 0, K_LIST, 1},
+    [O_VERSION] = {"version", 'V', K_FLAG, 0},
+    [O_HELP] = {"help", 'h', K_FLAG, 0},
 };
 #define NOPTS (int)(sizeof(opts) / sizeof(opts[0]))
 
 /* Parsing context: the config being filled and the error buffer. */
 struct pctx {
-	struct config *c; /* the result */
-	char *err;	  /* one-line message on failure */
-	size_t errlen;	  /* its size */
-	int vcount;	  /* -v given this many times */
-	int quiet;	  /* -q */
+	struct config *c;   /* the result */
+	char *err;          /* one-line message on failure */
+	size_t errlen;      /* its size */
+	int vcount;         /* -v given this many times */
+	int quiet;          /* -q */
 	unsigned long seen; /* options already given on the command line */
-	char src[48];	    /* "--grace" or "WARD_GRACE", for messages */
+	char src[48];       /* "--grace" or "WARD_GRACE", for messages */
 };
 
 static int
@@ -90,7 +110,7 @@ bad(struct pctx *p, const char *what, const char *v, size_t len)
 
 static int
 set_duration(struct pctx *p, int64_t *out, const char *v, size_t len,
-	     int positive)
+             int positive)
 {
 	int64_t d = value_duration(v, len);
 
@@ -130,8 +150,8 @@ set_rewrite(struct pctx *p, const char *v, size_t len)
 		return bad(p, "rewrite (want FROM:TO)", v, len);
 	from = value_signal(v, colon - v);
 	to = colon + 2 == v + len && colon[1] == '0'
-		 ? 0
-		 : value_signal(colon + 1, v + len - colon - 1);
+	         ? 0
+	         : value_signal(colon + 1, v + len - colon - 1);
 	if (from < 0 || to < 0)
 		return bad(p, "rewrite (want FROM:TO)", v, len);
 	p->c->rewrite[from] = (signed char)to;
@@ -140,7 +160,7 @@ set_rewrite(struct pctx *p, const char *v, size_t len)
 
 static int
 set_path(struct pctx *p, struct path_req *reqs, int *n, const char *v,
-	 size_t len, int sized)
+         size_t len, int sized)
 {
 	const char *colon = sized ? memrchr(v, ':', len) : NULL;
 	int64_t size = 0;
@@ -189,7 +209,7 @@ set_listen(struct pctx *p, const char *v, size_t len)
 	memcpy(buf, v, len);
 	buf[len] = '\0';
 	if (url_parse_listen(buf, &c->listen, &c->listen_len, &c->listen_any,
-			     &why) < 0)
+	                     &why) < 0)
 		return fail(p, "%s: %s: %s", p->src, buf, why);
 	c->has_listen = true;
 	return 0;
@@ -258,10 +278,11 @@ apply(struct pctx *p, int id, const char *v, size_t len)
 	case O_CHECKTIMEOUT:
 		return set_duration(p, &c->check_timeout_ms, v, len, 1);
 	case O_TMPFS:
-		return set_path(p, c->checks.tmpfs, &c->checks.ntmpfs, v, len, 1);
+		return set_path(p, c->checks.tmpfs, &c->checks.ntmpfs, v, len,
+		                1);
 	case O_WRITABLE:
 		return set_path(p, c->checks.writable, &c->checks.nwritable, v,
-				len, 0);
+		                len, 0);
 	}
 	return 0;
 }
@@ -348,7 +369,8 @@ env_option(struct pctx *p, char **envp, int id)
 
 	fmt_snprintf(p->src, sizeof(p->src), "WARD_");
 	for (i = 0; o->name[i] && i + 6 < sizeof(p->src); i++)
-		p->src[5 + i] = o->name[i] == '-' ? '_' : o->name[i] - 'a' + 'A';
+		p->src[5 + i] =
+		    o->name[i] == '-' ? '_' : o->name[i] - 'a' + 'A';
 	p->src[5 + i] = '\0';
 	if (!(v = env_get(envp, p->src)))
 		return 0;
@@ -367,8 +389,10 @@ env_option(struct pctx *p, char **envp, int id)
 		return 0;
 	}
 	if ((b = value_bool(v)) < 0)
-		return fail(p, "%s: bad boolean '%s' (want 1/true/yes or "
-			       "0/false/no)", p->src, v);
+		return fail(p,
+		            "%s: bad boolean '%s' (want 1/true/yes or "
+		            "0/false/no)",
+		            p->src, v);
 	apply_flag(p, id, b);
 	return 0;
 }
@@ -495,7 +519,7 @@ args_all(struct pctx *p, int argc, char **argv)
 		if (argv[i][0] != '-' || argv[i][1] == '\0')
 			return i;
 		if (argv[i][1] == '-' ? arg_long(p, argv, &i) < 0
-				      : arg_short(p, argv, &i) < 0)
+		                      : arg_short(p, argv, &i) < 0)
 			return -1;
 	}
 	return i;
@@ -509,11 +533,12 @@ defaults(struct config *c, char *argv0)
 
 	memset(c, 0, sizeof(*c));
 	base = base ? base + 1 : argv0;
-	c->tini_name = strcmp(base, "tini") == 0 ||
-		       strcmp(base, "docker-init") == 0;
+	c->tini_name =
+	    strcmp(base, "tini") == 0 || strcmp(base, "docker-init") == 0;
 	for (i = 0; i < WARD_NSIG; i++)
 		c->rewrite[i] = (signed char)i;
-	c->shutdown_sigs = (UINT64_C(1) << (SIGTERM - 1)) | (UINT64_C(1) << (SIGINT - 1));
+	c->shutdown_sigs =
+	    (UINT64_C(1) << (SIGTERM - 1)) | (UINT64_C(1) << (SIGINT - 1));
 	c->grace_ms = 5000;
 	c->probe_interval_ms = 10000;
 	c->probe_timeout_ms = 1000;
@@ -536,7 +561,7 @@ has_check(int argc, char **argv)
 
 int
 cli_parse(struct config *c, int argc, char **argv, char **envp, char *err,
-	  size_t errlen)
+          size_t errlen)
 {
 	struct pctx p = {c, err, errlen, 0, 0, 0, ""};
 	int check = has_check(argc, argv);
@@ -555,6 +580,6 @@ cli_parse(struct config *c, int argc, char **argv, char **envp, char *err,
 		return fail(&p, "missing program to run");
 	if (c->probe_timeout_ms > c->probe_interval_ms && c->has_probe)
 		return fail(&p, "--probe-timeout is longer than "
-				"--probe-interval");
+		                "--probe-interval");
 	return 0;
 }

@@ -4,28 +4,28 @@
 
 /* Exit codes of ward itself (see ward(1), EXIT STATUS). */
 enum ward_exit {
-	WEXIT_OK = 0,		/* success */
-	WEXIT_UNHEALTHY = 1,	/* --check: the probe failed */
-	WEXIT_USAGE = 2,	/* bad command line or environment */
-	WEXIT_SOFTWARE = 70,	/* internal error */
-	WEXIT_OSERR = 71,	/* fork, signalfd, bind, ... failed */
-	WEXIT_NOEXEC = 126,	/* program found but not executable */
-	WEXIT_NOTFOUND = 127,	/* program not found */
-	WEXIT_CHECKS = 78	/* a start-up check failed (EX_CONFIG) */
+	WEXIT_OK = 0,         /* success */
+	WEXIT_UNHEALTHY = 1,  /* --check: the probe failed */
+	WEXIT_USAGE = 2,      /* bad command line or environment */
+	WEXIT_SOFTWARE = 70,  /* internal error */
+	WEXIT_OSERR = 71,     /* fork, signalfd, bind, ... failed */
+	WEXIT_NOEXEC = 126,   /* program found but not executable */
+	WEXIT_NOTFOUND = 127, /* program not found */
+	WEXIT_CHECKS = 78     /* a start-up check failed (EX_CONFIG) */
 };
 
-#define WARD_NSIG 65		  /* signals 1..64 */
-#define CFG_MAX_PATHS 8		  /* --require-tmpfs / --require-writable */
-#define CFG_MAX_LIST 64		  /* items in one repeatable option */
-#define LOG_LINE_MAX 512	  /* one log line, prefix included */
-#define STATUS_MAX_CLIENTS 8	  /* status server client slots */
+#define WARD_NSIG 65                  /* signals 1..64 */
+#define CFG_MAX_PATHS 8               /* --require-tmpfs / --require-writable */
+#define CFG_MAX_LIST 64               /* items in one repeatable option */
+#define LOG_LINE_MAX 512              /* one log line, prefix included */
+#define STATUS_MAX_CLIENTS 8          /* status server client slots */
 #define STATUS_CLIENT_TIMEOUT_MS 5000 /* per-connection deadline */
-#define HTTP_REQ_MAX 4096	  /* request buffer of the status server */
-#define HTTP_RESP_MAX 4096	  /* response buffer (status server, probe) */
-#define HTTP_MAX_HEADERS 16	  /* headers a parser accepts */
-#define PROBE_DRAIN_MAX 65536	  /* body bytes a probe drains at most */
-#define SHUTDOWN_TRACK_MAX 1024	  /* pids remembered as already sent TERM */
-#define BACKOFF_MIN_MS 1000	  /* restart back-off start */
-#define BACKOFF_MAX_MS 30000	  /* restart back-off cap */
+#define HTTP_REQ_MAX 4096             /* request buffer of the status server */
+#define HTTP_RESP_MAX 4096      /* response buffer (status server, probe) */
+#define HTTP_MAX_HEADERS 16     /* headers a parser accepts */
+#define PROBE_DRAIN_MAX 65536   /* body bytes a probe drains at most */
+#define SHUTDOWN_TRACK_MAX 1024 /* pids remembered as already sent TERM */
+#define BACKOFF_MIN_MS 1000     /* restart back-off start */
+#define BACKOFF_MAX_MS 30000    /* restart back-off cap */
 
 #endif

@@ -1,4 +1,5 @@
-/* fmt.c: a small snprintf for ward's messages (no floating point, no locale). */
+/* fmt.c: a small snprintf for ward's messages (no floating point, no locale).
+ */
 #include "fmt.h"
 
 #include <stdint.h>
@@ -21,7 +22,7 @@ put(struct sink *s, char c)
 
 static void
 put_field(struct sink *s, const char *p, size_t n, int width, int left,
-	  char pad)
+          char pad)
 {
 	int fill = width > (int)n ? width - (int)n : 0;
 
@@ -67,7 +68,7 @@ conv_int(char *end, char conv, int len, va_list *ap)
 		else
 			v = va_arg(*ap, int);
 		return digits(end, v < 0 ? -(uint64_t)v : (uint64_t)v, 10,
-			      v < 0);
+		              v < 0);
 	}
 	if (len == 'L')
 		u = va_arg(*ap, unsigned long long);
@@ -104,7 +105,8 @@ fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			prec = va_arg(aq, int);
 			fmt += 2;
 		} else if (fmt[1] == '.') {
-			for (prec = 0, fmt++; fmt[1] >= '0' && fmt[1] <= '9'; fmt++)
+			for (prec = 0, fmt++; fmt[1] >= '0' && fmt[1] <= '9';
+			     fmt++)
 				prec = prec * 10 + (fmt[1] - '0');
 		}
 		len = 0;
@@ -119,9 +121,10 @@ fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			p = va_arg(aq, const char *);
 			if (!p)
 				p = "(null)";
-			put_field(&s, p, prec >= 0 ? strnlen(p, (size_t)prec)
-						   : strlen(p),
-				  width, left, ' ');
+			put_field(&s, p,
+			          prec >= 0 ? strnlen(p, (size_t)prec)
+			                    : strlen(p),
+			          width, left, ' ');
 			break;
 		case 'c':
 			tmp[0] = (char)va_arg(aq, int);
@@ -133,7 +136,7 @@ fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'x':
 			p = conv_int(tmp + sizeof(tmp), *fmt, len, &aq);
 			put_field(&s, p, (size_t)(tmp + sizeof(tmp) - p), width,
-				  left, left ? ' ' : pad);
+			          left, left ? ' ' : pad);
 			break;
 		default:
 			put(&s, *fmt);

@@ -1,4 +1,5 @@
-/* fmt.h: a small snprintf for ward's messages (no floating point, no locale). */
+/* fmt.h: a small snprintf for ward's messages (no floating point, no locale).
+ */
 #ifndef WARD_FMT_H
 #define WARD_FMT_H
 

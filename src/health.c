@@ -52,7 +52,7 @@ health_failed(struct init *in, int64_t now)
 	}
 	in->consecutive_failures++;
 	log_info("probe failed (%d/%d): %s", in->consecutive_failures,
-		 in->cfg.probe_retries, r->error);
+	         in->cfg.probe_retries, r->error);
 	if (in->consecutive_failures < in->cfg.probe_retries ||
 	    in->health == HEALTH_UNHEALTHY)
 		return HEALTH_ACT_NONE;
@@ -116,5 +116,5 @@ bool
 health_live(const struct init *in)
 {
 	return !(in->cfg.has_probe && in->health == HEALTH_UNHEALTHY &&
-		 in->cfg.on_unhealthy == UNHEALTHY_NONE);
+	         in->cfg.on_unhealthy == UNHEALTHY_NONE);
 }

@@ -9,7 +9,7 @@
 enum health_act {
 	HEALTH_ACT_NONE,    /* nothing to do */
 	HEALTH_ACT_RESTART, /* became unhealthy; --on-unhealthy restart */
-	HEALTH_ACT_EXIT	    /* became unhealthy; --on-unhealthy exit */
+	HEALTH_ACT_EXIT     /* became unhealthy; --on-unhealthy exit */
 };
 
 /* The child was (re)started: the start period begins, probing starts. */

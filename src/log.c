@@ -1,6 +1,6 @@
 /* log.c: "ward: " lines on stderr that never block PID 1. */
-#include "fmt.h"
 #include "log.h"
+#include "fmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,10 +19,10 @@
  * lines go to, how they are written, and how many were dropped.
  */
 static struct {
-	int verbosity;		/* enum log_level */
-	int fd;			/* where lines go */
-	int how;		/* LOG_WRITE, LOG_SEND or LOG_POLL */
-	unsigned long dropped;	/* lines dropped on a full stderr */
+	int verbosity;         /* enum log_level */
+	int fd;                /* where lines go */
+	int how;               /* LOG_WRITE, LOG_SEND or LOG_POLL */
+	unsigned long dropped; /* lines dropped on a full stderr */
 } lg = {0, 2, 0, 0};
 
 enum {
@@ -78,8 +78,8 @@ log_emit(const char *buf, size_t len)
 	struct pollfd pfd = {lg.fd, POLLOUT, 0};
 	ssize_t n;
 
-	if (lg.how == LOG_POLL && (poll(&pfd, 1, 0) != 1 ||
-				   !(pfd.revents & POLLOUT))) {
+	if (lg.how == LOG_POLL &&
+	    (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))) {
 		lg.dropped++;
 		return;
 	}
@@ -110,11 +110,12 @@ log_vline(const char *fmt, va_list ap, int err)
 
 	n = log_fit(0, fmt_snprintf(buf, sizeof(buf), "ward: "), sizeof(buf));
 	n = log_fit(n, fmt_vsnprintf(buf + n, sizeof(buf) - n, fmt, ap),
-		    sizeof(buf));
+	            sizeof(buf));
 	if (err)
-		n = log_fit(n, fmt_snprintf(buf + n, sizeof(buf) - n, ": %s",
-					    strerror(err)),
-			    sizeof(buf));
+		n = log_fit(n,
+		            fmt_snprintf(buf + n, sizeof(buf) - n, ": %s",
+		                         strerror(err)),
+		            sizeof(buf));
 	buf[n++] = '\n';
 	log_emit(buf, n);
 }

@@ -89,8 +89,8 @@ loop_signals(struct init *in, int64_t now)
 			break;
 		case SIG_ACT_DROP:
 			log_debug("ignored %s caused by ward itself",
-				  value_signame((int)si.ssi_signo, name,
-						sizeof(name)));
+			          value_signame((int)si.ssi_signo, name,
+			                        sizeof(name)));
 			break;
 		}
 	}

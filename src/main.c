@@ -45,8 +45,8 @@ checks_main(struct init *in)
 		return;
 	fscheck_run(cc, &in->checks);
 	for (i = 0; i < in->checks.nfailed; i++)
-		log_error("%s", fscheck_failure(&in->checks, i, line,
-						 sizeof(line)));
+		log_error("%s",
+		          fscheck_failure(&in->checks, i, line, sizeof(line)));
 	if (in->checks.nfailed > 0)
 		exit(WEXIT_CHECKS);
 }
@@ -67,8 +67,7 @@ setup(struct init *in)
 		fatal(WEXIT_OSERR, "cannot set up signals");
 	if (in->self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("cannot become a child subreaper");
-	if (in->cfg.pdeathsig &&
-	    prctl(PR_SET_PDEATHSIG, in->cfg.pdeathsig) < 0)
+	if (in->cfg.pdeathsig && prctl(PR_SET_PDEATHSIG, in->cfg.pdeathsig) < 0)
 		log_warn("cannot set the parent-death signal");
 	checks_main(in);
 	if (in->cfg.has_listen && status_listen(in) < 0)

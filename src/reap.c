@@ -1,6 +1,6 @@
 /* reap.c: collect exited processes; turn a wait status into an exit code. */
-#include "fmt.h"
 #include "reap.h"
+#include "fmt.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,12 +32,13 @@ reap_children(struct init *in)
 			in->child_running = false;
 			in->child_status = st;
 			log_info("child %d %s", (int)pid,
-				 reap_describe(st, buf, sizeof(buf)));
+			         reap_describe(st, buf, sizeof(buf)));
 		} else if (in->cfg.warn_reaped) {
-			log_notice("Reaped zombie process with pid=%d", (int)pid);
+			log_notice("Reaped zombie process with pid=%d",
+			           (int)pid);
 		} else {
 			log_info("reaped zombie pid %d (%s)", (int)pid,
-				 reap_describe(st, buf, sizeof(buf)));
+			         reap_describe(st, buf, sizeof(buf)));
 		}
 	}
 }
@@ -62,8 +63,9 @@ reap_describe(int st, char *buf, size_t size)
 
 	if (WIFSIGNALED(st))
 		fmt_snprintf(buf, size, "killed by %s",
-			 value_signame(WTERMSIG(st), name, sizeof(name)));
+		             value_signame(WTERMSIG(st), name, sizeof(name)));
 	else
-		fmt_snprintf(buf, size, "exited with status %d", WEXITSTATUS(st));
+		fmt_snprintf(buf, size, "exited with status %d",
+		             WEXITSTATUS(st));
 	return buf;
 }

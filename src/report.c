@@ -1,6 +1,6 @@
 /* report.c: what the status server answers: routes, JSON, Prometheus text. */
-#include "fmt.h"
 #include "report.h"
+#include "fmt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,8 +18,7 @@ struct out {
 	int full;    /* something did not fit */
 };
 
-static void
-out_printf(struct out *o, const char *fmt, ...)
+static void out_printf(struct out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -86,16 +85,16 @@ report_probe(const struct init *in, struct out *o)
 		return;
 	}
 	fmt_snprintf(url, sizeof(url), "%s://%s%s",
-		     u->scheme == URL_TCP ? "tcp" : "http", u->host,
-		     u->scheme == URL_TCP ? "" : u->path);
+	             u->scheme == URL_TCP ? "tcp" : "http", u->host,
+	             u->scheme == URL_TCP ? "" : u->path);
 	out_printf(o, "{\"url\": ");
 	out_json_str(o, url);
 	out_printf(o, ", \"healthy\": %s, ",
-		   in->health == HEALTH_HEALTHY ? "true" : "false");
+	           in->health == HEALTH_HEALTHY ? "true" : "false");
 	out_printf(o, "\"consecutive_failures\": %d, \"last_status\": %d, ",
-		   in->consecutive_failures, r->status);
+	           in->consecutive_failures, r->status);
 	out_printf(o, "\"last_duration_ms\": %lld, \"last_error\": ",
-		   (long long)r->duration_ms);
+	           (long long)r->duration_ms);
 	if (in->probes_ok + in->probes_failed == 0 || r->ok)
 		out_printf(o, "null}");
 	else {
@@ -112,11 +111,11 @@ report_json(const struct init *in, int64_t now, struct out *o)
 	if (fscheck_json(&in->checks, checks, sizeof(checks)) < 0)
 		fmt_snprintf(checks, sizeof(checks), "[]");
 	out_printf(o, "{\"state\": \"%s\", \"pid\": %d, ", report_state(in),
-		   in->child_running ? (int)in->child : 0);
+	           in->child_running ? (int)in->child : 0);
 	out_printf(o, "\"uptime_seconds\": %lld, \"restarts\": %lu, ",
-		   (long long)(now - in->started_ms) / 1000, in->restarts);
+	           (long long)(now - in->started_ms) / 1000, in->restarts);
 	out_printf(o, "\"ready\": %s, \"probe\": ",
-		   health_ready(in) ? "true" : "false");
+	           health_ready(in) ? "true" : "false");
 	report_probe(in, o);
 	out_printf(o, ", \"checks\": %s}\n", checks);
 }
@@ -126,7 +125,7 @@ metric(struct out *o, const char *name, const char *type, const char *help,
        unsigned long v)
 {
 	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n%s %lu\n", name, help, name,
-		   type, name, v);
+	           type, name, v);
 }
 
 static void
@@ -141,28 +140,30 @@ report_metrics(const struct init *in, struct out *o)
 	       health_ready(in));
 	metric(o, "ward_child_restarts_total", "counter",
 	       "Child restarts by ward.", in->restarts);
-	metric(o, "ward_zombies_reaped_total", "counter",
-	       "Processes reaped.", in->zombies_reaped);
+	metric(o, "ward_zombies_reaped_total", "counter", "Processes reaped.",
+	       in->zombies_reaped);
 	metric(o, "ward_signals_forwarded_total", "counter",
 	       "Signals forwarded to the child.", in->signals_forwarded);
 	metric(o, "ward_log_lines_dropped_total", "counter",
 	       "Log lines dropped on a full stderr.", log_dropped());
-	out_printf(o, "# HELP ward_probe_total Health probes by result.\n"
-		      "# TYPE ward_probe_total counter\n"
-		      "ward_probe_total{result=\"success\"} %lu\n"
-		      "ward_probe_total{result=\"failure\"} %lu\n",
-		   in->probes_ok, in->probes_failed);
-	out_printf(o, "# HELP ward_probe_duration_seconds Duration of the "
-		      "last probe.\n# TYPE ward_probe_duration_seconds gauge\n"
-		      "ward_probe_duration_seconds %lld.%03lld\n",
-		   (long long)r->duration_ms / 1000,
-		   (long long)r->duration_ms % 1000);
+	out_printf(o,
+	           "# HELP ward_probe_total Health probes by result.\n"
+	           "# TYPE ward_probe_total counter\n"
+	           "ward_probe_total{result=\"success\"} %lu\n"
+	           "ward_probe_total{result=\"failure\"} %lu\n",
+	           in->probes_ok, in->probes_failed);
+	out_printf(o,
+	           "# HELP ward_probe_duration_seconds Duration of the "
+	           "last probe.\n# TYPE ward_probe_duration_seconds gauge\n"
+	           "ward_probe_duration_seconds %lld.%03lld\n",
+	           (long long)r->duration_ms / 1000,
+	           (long long)r->duration_ms % 1000);
 }
 
 /* Route a parsed request: status code and body into body. */
 static int
 report_route(const struct init *in, const struct http_req *rq, int64_t now,
-	     struct out *body, const char **ctype)
+             struct out *body, const char **ctype)
 {
 	size_t n = strcspn(rq->path, "? \r\n");
 	bool ok;
@@ -210,8 +211,8 @@ reason(int code)
 }
 
 int
-report_respond(const struct init *in, const char *req, size_t len,
-	       int64_t now, char *out, size_t size)
+report_respond(const struct init *in, const char *req, size_t len, int64_t now,
+               char *out, size_t size)
 {
 	char bodybuf[8192];
 	struct out body = {bodybuf, sizeof(bodybuf), 0, 0};
@@ -229,17 +230,18 @@ report_respond(const struct init *in, const char *req, size_t len,
 	else if (r < 0)
 		code = 400;
 	else if ((head = rq.method_len == 4 && !memcmp(rq.method, "HEAD", 4)) ||
-		 (rq.method_len == 3 && !memcmp(rq.method, "GET", 3)))
+	         (rq.method_len == 3 && !memcmp(rq.method, "GET", 3)))
 		code = report_route(in, &rq, now, &body, &ctype);
 	else
 		code = 405;
 	if (code >= 400 && code != 404 && code != 503)
 		out_printf(&body, "%s\n", reason(code));
 	out_printf(&o, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n", code,
-		   reason(code), ctype);
-	out_printf(&o, "Content-Length: %zu\r\nConnection: close\r\n"
-		       "Cache-Control: no-store\r\n%s\r\n",
-		   body.len, code == 405 ? "Allow: GET, HEAD\r\n" : "");
+	           reason(code), ctype);
+	out_printf(&o,
+	           "Content-Length: %zu\r\nConnection: close\r\n"
+	           "Cache-Control: no-store\r\n%s\r\n",
+	           body.len, code == 405 ? "Allow: GET, HEAD\r\n" : "");
 	if (!head && !body.full && body.len <= o.size - o.len) {
 		memcpy(o.buf + o.len, body.buf, body.len);
 		o.len += body.len;

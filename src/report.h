@@ -13,6 +13,6 @@
  * not complete yet, or -1 if the response did not fit.
  */
 int report_respond(const struct init *in, const char *req, size_t len,
-		   int64_t now, char *out, size_t size);
+                   int64_t now, char *out, size_t size);
 
 #endif

@@ -18,7 +18,7 @@
 
 /* Signals the kernel raises synchronously: a block cannot stop them. */
 static const int faults[] = {SIGFPE,  SIGILL,  SIGSEGV, SIGBUS,
-			     SIGABRT, SIGTRAP, SIGSYS};
+                             SIGABRT, SIGTRAP, SIGSYS};
 #define NFAULTS (sizeof(faults) / sizeof(faults[0]))
 
 /*
@@ -63,8 +63,8 @@ sig_setup(struct sig_saved *sv)
 	size_t i;
 
 	memset(sv, 0, sizeof(*sv));
-	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &sv->mask,
-		    KSIGSET) < 0)
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &sv->mask, KSIGSET) <
+	    0)
 		return -1;
 	/* A launcher's SIG_IGN on SIGCHLD would make the kernel reap for us. */
 	if (sig_ignored(SIGCHLD)) {
@@ -88,7 +88,7 @@ sig_setup(struct sig_saved *sv)
 		return -1;
 	all = ~UINT64_C(0);
 	return (int)syscall(SYS_signalfd4, -1, &all, KSIGSET,
-			    SFD_NONBLOCK | SFD_CLOEXEC);
+	                    SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 int

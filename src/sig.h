@@ -8,15 +8,15 @@
 
 /* What ward was started with, so the child gets exactly that back. */
 struct sig_saved {
-	uint64_t mask;	  /* blocked signals: bit n-1 for signal n */
+	uint64_t mask;    /* blocked signals: bit n-1 for signal n */
 	uint64_t ignored; /* signals ward un-ignored for itself */
 };
 
 /* What the loop does with a signal that arrived. */
 enum sig_action {
-	SIG_ACT_REAP,	 /* SIGCHLD: reap */
+	SIG_ACT_REAP,    /* SIGCHLD: reap */
 	SIG_ACT_FORWARD, /* send on to the child */
-	SIG_ACT_DROP	 /* caused by ward itself: SIGPIPE, SIGTTOU, ... */
+	SIG_ACT_DROP     /* caused by ward itself: SIGPIPE, SIGTTOU, ... */
 };
 
 /*

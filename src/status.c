@@ -147,8 +147,8 @@ status_read(struct init *in, struct status_client *cl, int64_t now)
 }
 
 void
-status_step(struct init *in, short listen_revents,
-	    const struct pollfd *clients, int64_t now)
+status_step(struct init *in, short listen_revents, const struct pollfd *clients,
+            int64_t now)
 {
 	int i;
 

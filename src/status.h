@@ -19,6 +19,6 @@ int64_t status_deadline(const struct init *in);
  * in->clients[i]. Never blocks.
  */
 void status_step(struct init *in, short listen_revents,
-		 const struct pollfd *clients, int64_t now);
+                 const struct pollfd *clients, int64_t now);
 
 #endif

@@ -1,6 +1,6 @@
 /* super.c: the supervision state machine: run, restart, shut down, exit. */
-#include "fmt.h"
 #include "super.h"
+#include "fmt.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,8 +33,7 @@ super_spawn(struct init *in, int64_t now)
 }
 
 void
-super_signal(struct init *in, const struct signalfd_siginfo *si,
-	     int64_t now)
+super_signal(struct init *in, const struct signalfd_siginfo *si, int64_t now)
 {
 	int from = (int)si->ssi_signo;
 	int to = from < WARD_NSIG ? in->cfg.rewrite[from] : from;
@@ -49,27 +48,27 @@ super_signal(struct init *in, const struct signalfd_siginfo *si,
 	value_signame(to, b, sizeof(b));
 	if (in->child_running) {
 		if (child_signal(in->child, in->child_pgid, in->cfg.pgroup,
-				 to) < 0) {
+		                 to) < 0) {
 			log_warn("cannot forward %s to pid %d", b,
-				 (int)in->child);
+			         (int)in->child);
 		} else {
 			in->signals_forwarded++;
 			log_info("forwarded %s%s%s to %s %d", a,
-				 to != from ? " as " : "", to != from ? b : "",
-				 in->cfg.pgroup ? "process group" : "pid",
-				 (int)in->child);
+			         to != from ? " as " : "", to != from ? b : "",
+			         in->cfg.pgroup ? "process group" : "pid",
+			         (int)in->child);
 		}
 	}
 	if (from <= 64 && (in->cfg.shutdown_sigs >> (from - 1) & 1))
-		super_shutdown(in, from, (pid_t)si->ssi_pid,
-			       (int)si->ssi_code, now);
+		super_shutdown(in, from, (pid_t)si->ssi_pid, (int)si->ssi_code,
+		               now);
 }
 
 void
 super_term_child(struct init *in)
 {
-	if (in->child_running &&
-	    child_signal(in->child, in->child_pgid, in->cfg.pgroup, SIGTERM) == 0)
+	if (in->child_running && child_signal(in->child, in->child_pgid,
+	                                      in->cfg.pgroup, SIGTERM) == 0)
 		in->signals_forwarded++;
 }
 
@@ -89,7 +88,7 @@ super_shutdown(struct init *in, int signo, pid_t pid, int code, int64_t now)
 	probe_abort(&in->probe);
 	if (signo)
 		log_info("shutting down on %s",
-			 value_signame(signo, name, sizeof(name)));
+		         value_signame(signo, name, sizeof(name)));
 	if (in->cfg.grace_ms == 0) {
 		in->killed = true;
 		in->kill_deadline = now + KILL_WAIT_MS;
@@ -197,16 +196,17 @@ super_exit(struct init *in)
 	if (in->shut_signo && in->shut_pid == in->self)
 		fmt_snprintf(from, sizeof(from), " from ward (app unhealthy)");
 	else if (in->shut_signo && in->shut_pid)
-		fmt_snprintf(from, sizeof(from), " from pid %d", (int)in->shut_pid);
+		fmt_snprintf(from, sizeof(from), " from pid %d",
+		             (int)in->shut_pid);
 	else if (in->shut_signo)
 		fmt_snprintf(from, sizeof(from), " from outside the container");
 	if (in->shut_signo)
 		log_notice("exiting with %d: child %d %s, after %s%s", code,
-			   (int)in->child, what,
-			   value_signame(in->shut_signo, sig, sizeof(sig)),
-			   from);
+		           (int)in->child, what,
+		           value_signame(in->shut_signo, sig, sizeof(sig)),
+		           from);
 	else
 		log_notice("exiting with %d: child %d %s", code, (int)in->child,
-			   what);
+		           what);
 	return code;
 }

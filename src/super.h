@@ -13,14 +13,14 @@ int super_spawn(struct init *in, int64_t now);
 
 /* A signal to forward (after -r) arrived; may start the shutdown. */
 void super_signal(struct init *in, const struct signalfd_siginfo *si,
-		  int64_t now);
+                  int64_t now);
 
 /*
  * Start the graceful shutdown of the whole tree: signo (0 when the main
  * child exited) came from pid with si_code code.
  */
 void super_shutdown(struct init *in, int signo, pid_t pid, int code,
-		    int64_t now);
+                    int64_t now);
 
 /* The probe says restart: stop the child, then start it again. */
 void super_restart(struct init *in, int64_t now);

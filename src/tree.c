@@ -1,13 +1,13 @@
 /* tree.c: find and signal every other process of ward's tree (via /proc). */
-#include "fmt.h"
 #include "tree.h"
+#include "fmt.h"
 
 #include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -153,7 +153,8 @@ tree_walk(struct init *in, int sig)
 			d = (struct dirent64 *)(void *)(buf + off);
 			if (tree_stat(d->d_name, &pi) < 0)
 				continue;
-			pid_t pid = (pid_t)value_uint(d->d_name, strlen(d->d_name), INT32_MAX);
+			pid_t pid = (pid_t)value_uint(
+			    d->d_name, strlen(d->d_name), INT32_MAX);
 			if (tree_wanted(in, pid, &pi, sig) &&
 			    kill(pid, sig) == 0)
 				sent++;
@@ -177,11 +178,11 @@ tree_signal(struct init *in, int sig)
 		kill(in->child, sig);
 	if (n < 0)
 		log_warnx("cannot list processes for %s (is /proc mounted?)",
-			  value_signame(sig, name, sizeof(name)));
+		          value_signame(sig, name, sizeof(name)));
 	else if (n > 0)
 		log_info("sent %s to %d other process%s",
-			 value_signame(sig, name, sizeof(name)), n,
-			 n == 1 ? "" : "es");
+		         value_signame(sig, name, sizeof(name)), n,
+		         n == 1 ? "" : "es");
 }
 
 void

@@ -1,6 +1,6 @@
 /* usage.c: --help, --version, --license and the usage error. */
-#include "fmt.h"
 #include "usage.h"
+#include "fmt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,23 +21,30 @@ usage_put(int fd, const char *s)
 void
 usage_help(void)
 {
-	usage_put(1,
-	    "usage: ward [-sgvwq] [-e code] [-p signal] [-r from:to] [--grace d]\n"
+	usage_put(
+	    1,
+	    "usage: ward [-sgvwq] [-e code] [-p signal] [-r from:to] [--grace "
+	    "d]\n"
 	    "            [--probe url] [--listen port] [--] program [arg ...]\n"
 	    "       ward --check url [--check-timeout d]\n"
 	    "       ward --version | --help | --license\n"
 	    "\n"
 	    "Supervision:\n"
-	    "  -s, --subreaper            accepted; ward is always a subreaper\n"
+	    "  -s, --subreaper            accepted; ward is always a "
+	    "subreaper\n"
 	    "  -g, --process-group        signal the child's process group\n"
-	    "  -e, --remap-exit CODE      exit code CODE becomes 0 (repeatable)\n"
-	    "  -p, --pdeathsig SIG        signal ward gets when its parent dies\n"
-	    "  -r, --rewrite FROM:TO      rewrite signal FROM to TO, 0 drops it\n"
+	    "  -e, --remap-exit CODE      exit code CODE becomes 0 "
+	    "(repeatable)\n"
+	    "  -p, --pdeathsig SIG        signal ward gets when its parent "
+	    "dies\n"
+	    "  -r, --rewrite FROM:TO      rewrite signal FROM to TO, 0 drops "
+	    "it\n"
 	    "  -v, --verbose              more messages (repeatable)\n"
 	    "  -q, --quiet                errors only\n"
 	    "  -w, --warn-reaped          a line for each reaped zombie\n"
 	    "      --grace D              shutdown grace period (5s)\n"
-	    "      --shutdown-signals L   signals that stop the tree (TERM,INT)\n"
+	    "      --shutdown-signals L   signals that stop the tree "
+	    "(TERM,INT)\n"
 	    "Health:\n"
 	    "      --probe URL            http://HOST[:PORT][/PATH] or "
 	    "tcp://HOST:PORT\n"
@@ -46,12 +53,15 @@ usage_help(void)
 	    "      --probe-start-period D failures in it do not count (0s)\n"
 	    "      --probe-retries N      failures in a row = unhealthy (3)\n"
 	    "      --on-unhealthy ACTION  none, restart or exit (none)\n"
-	    "      --listen [ADDR:]PORT   serve /livez /readyz /status /metrics\n"
-	    "      --check URL            probe once, print the result, exit 0/1\n"
+	    "      --listen [ADDR:]PORT   serve /livez /readyz /status "
+	    "/metrics\n"
+	    "      --check URL            probe once, print the result, exit "
+	    "0/1\n"
 	    "      --check-timeout D      (2s)\n"
 	    "Start-up checks (exit 78 when one fails):\n"
 	    "      --require-readonly-root     / is mounted read-only\n"
-	    "      --require-tmpfs PATH[:MIN]  PATH is a writable tmpfs of MIN\n"
+	    "      --require-tmpfs PATH[:MIN]  PATH is a writable tmpfs of "
+	    "MIN\n"
 	    "      --require-writable PATH     PATH is writable\n"
 	    "\n"
 	    "Each --long-option also reads WARD_LONG_OPTION from the "
@@ -63,13 +73,14 @@ void
 usage_version(bool tini_name)
 {
 	usage_put(1, tini_name ? "tini version " WARD_VERSION " - git.ward\n"
-			       : "ward version " WARD_VERSION "\n");
+	                       : "ward version " WARD_VERSION "\n");
 }
 
 void
 usage_license(void)
 {
-	usage_put(1,
+	usage_put(
+	    1,
 	    "ward " WARD_VERSION " is released under the MIT License.\n\n"
 	    "Permission is hereby granted, free of charge, to any person "
 	    "obtaining a copy\nof this software and associated documentation "
@@ -88,7 +99,8 @@ void
 usage_error(const char *msg)
 {
 	char buf[384];
-	int n = fmt_snprintf(buf, sizeof(buf), "ward: %s\nTry 'ward --help'\n", msg);
+	int n = fmt_snprintf(buf, sizeof(buf), "ward: %s\nTry 'ward --help'\n",
+	                     msg);
 
 	if (n > 0)
 		usage_put(2, buf);

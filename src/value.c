@@ -1,6 +1,6 @@
 /* value.c: parse and name option values (signals, durations, sizes). */
-#include "fmt.h"
 #include "value.h"
+#include "fmt.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -16,18 +16,18 @@ static const struct {
 	const char *name;
 	int num;
 } signames[] = {
-	{"HUP", SIGHUP},       {"INT", SIGINT},	      {"QUIT", SIGQUIT},
-	{"ILL", SIGILL},       {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},
-	{"IOT", SIGIOT},       {"BUS", SIGBUS},	      {"FPE", SIGFPE},
-	{"KILL", SIGKILL},     {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
-	{"USR2", SIGUSR2},     {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},
-	{"TERM", SIGTERM},     {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},
-	{"CLD", SIGCHLD},      {"CONT", SIGCONT},     {"STOP", SIGSTOP},
-	{"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},
-	{"URG", SIGURG},       {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},
-	{"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},     {"WINCH", SIGWINCH},
-	{"IO", SIGIO},	       {"POLL", SIGPOLL},     {"PWR", SIGPWR},
-	{"SYS", SIGSYS},
+    {"HUP", SIGHUP},       {"INT", SIGINT},       {"QUIT", SIGQUIT},
+    {"ILL", SIGILL},       {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},
+    {"IOT", SIGIOT},       {"BUS", SIGBUS},       {"FPE", SIGFPE},
+    {"KILL", SIGKILL},     {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},
+    {"TERM", SIGTERM},     {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},
+    {"CLD", SIGCHLD},      {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},
+    {"URG", SIGURG},       {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},     {"WINCH", SIGWINCH},
+    {"IO", SIGIO},         {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+    {"SYS", SIGSYS},
 };
 
 int64_t
@@ -122,8 +122,8 @@ value_duration(const char *s, size_t len)
 	static const struct {
 		const char *u;
 		int64_t ms;
-	} units[] = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000},
-		     {"h", 3600000}};
+	} units[] = {
+	    {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
 	const char *u;
 	size_t ulen;
 	size_t i;
@@ -132,7 +132,8 @@ value_duration(const char *s, size_t len)
 	if (v < 0)
 		return -1;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strlen(units[i].u) == ulen && memcmp(u, units[i].u, ulen) == 0)
+		if (strlen(units[i].u) == ulen &&
+		    memcmp(u, units[i].u, ulen) == 0)
 			return v * units[i].ms;
 	return -1;
 }

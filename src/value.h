@@ -1,4 +1,5 @@
-/* value.h: the value syntaxes of options: signals, durations, sizes, booleans. */
+/* value.h: the value syntaxes of options: signals, durations, sizes, booleans.
+ */
 #ifndef WARD_VALUE_H
 #define WARD_VALUE_H
 
