@@ -242,9 +242,13 @@ report_respond(const struct init *in, const char *req, size_t len, int64_t now,
 	           "Content-Length: %zu\r\nConnection: close\r\n"
 	           "Cache-Control: no-store\r\n%s\r\n",
 	           body.len, code == 405 ? "Allow: GET, HEAD\r\n" : "");
-	if (!head && !body.full && body.len <= o.size - o.len) {
+	if (o.full || body.full)
+		return -1;
+	if (!head) {
+		if (body.len > o.size - o.len)
+			return -1;
 		memcpy(o.buf + o.len, body.buf, body.len);
 		o.len += body.len;
 	}
-	return o.full || body.full ? -1 : (int)o.len;
+	return (int)o.len;
 }

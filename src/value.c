@@ -144,23 +144,29 @@ value_size(const char *s, size_t len)
 	const char *u;
 	size_t ulen;
 	int64_t v = split_unit(s, len, &u, &ulen);
+	int shift;
 
-	if (v < 0 || ulen > 1 || v > (INT64_C(1) << 32))
+	if (v < 0 || ulen > 1)
 		return -1;
 	if (ulen == 0)
 		return v;
 	switch (*u) {
 	case 'K':
 	case 'k':
-		return v << 10;
+		shift = 10;
+		break;
 	case 'M':
 	case 'm':
-		return v << 20;
+		shift = 20;
+		break;
 	case 'G':
 	case 'g':
-		return v << 30;
+		shift = 30;
+		break;
+	default:
+		return -1;
 	}
-	return -1;
+	return v > (INT64_MAX >> shift) ? -1 : v << shift;
 }
 
 int

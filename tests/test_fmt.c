@@ -260,6 +260,7 @@ Test(fmt, truncation_matches_libc)
 	SAME_TRUNC("%c%c", 'a', 'b');
 	SAME_TRUNC("%zu bytes", (size_t)65536);
 	SAME_TRUNC("%x", 0xdeadbeefu);
+	SAME_TRUNC("a%cb", '\0');
 }
 
 Test(fmt, size_zero_writes_nothing)

@@ -48,13 +48,15 @@ loopback_socket(void)
 	return fd;
 }
 
+/* Parse "SCHEME://127.0.0.1:" + port + path into u. */
 static void
-parse_url(struct url *u, const char *fmt, unsigned short port)
+parse_url(struct url *u, const char *scheme, unsigned short port,
+          const char *path)
 {
 	char s[64];
 	const char *why = "";
 
-	snprintf(s, sizeof(s), fmt, port);
+	snprintf(s, sizeof(s), "%s://127.0.0.1:%u%s", scheme, port, path);
 	cr_assert_eq(url_parse(s, u, &why), 0, "%s: %s", s, why);
 }
 
@@ -67,10 +69,10 @@ setup(void)
 	log_init(LOG_LVL_ERROR);
 	lfd = loopback_socket();
 	cr_assert_eq(listen(lfd, 128), 0);
-	parse_url(&good, "tcp://127.0.0.1:%u", bound_port(lfd));
-	parse_url(&silent, "http://127.0.0.1:%u/", bound_port(lfd));
+	parse_url(&good, "tcp", bound_port(lfd), "");
+	parse_url(&silent, "http", bound_port(lfd), "/");
 	closed = loopback_socket();
-	parse_url(&bad, "tcp://127.0.0.1:%u", bound_port(closed));
+	parse_url(&bad, "tcp", bound_port(closed), "");
 	close(closed);
 
 	memset(&in, 0, sizeof(in));

@@ -456,25 +456,36 @@ Test(report, too_many_headers)
 	             HTTP_MAX_HEADERS + 1, rs.code);
 }
 
+/*
+ * report.h: -1 "if the response did not fit". A buffer that holds the head
+ * but not the whole body must not give a head whose Content-Length
+ * promises bytes that are not there.
+ */
 Test(report, response_must_fit)
 {
 	char small[64];
 	const char *req = "GET /livez HTTP/1.1\r\n\r\n";
-	char *g;
+	size_t len = strlen(req);
+	char *g = guard_copy(req, len);
 	int full;
 	int n;
+	size_t size;
 
 	base();
-	g = guard_copy(req, strlen(req));
-	full = report_respond(&in, g, strlen(req), NOW, out, sizeof(out));
+	full = report_respond(&in, g, len, NOW, out, sizeof(out));
 	cr_assert_gt(full, 0);
-	cr_assert_eq(report_respond(&in, g, strlen(req), NOW, small, 10), -1);
-	cr_assert_eq(
-	    report_respond(&in, g, strlen(req), NOW, out, (size_t)full - 1),
-	    -1);
-	n = report_respond(&in, g, strlen(req), NOW, out, (size_t)full + 1);
-	cr_assert_eq(n, full);
-	cr_assert_eq(report_respond(&in, g, strlen(req), NOW, small, 0), -1);
+	cr_assert_eq(report_respond(&in, g, len, NOW, small, 0), -1);
+	cr_assert_eq(report_respond(&in, g, len, NOW, small, 10), -1);
+	n = report_respond(&in, g, len, NOW, out, (size_t)full);
+	cr_assert_eq(n, full, "exactly the size: %d", n);
+	/* "ok\n" is 3 bytes: sizes that cut the body. */
+	for (size = (size_t)full - 3; size < (size_t)full; size++) {
+		n = report_respond(&in, g, len, NOW, out, size);
+		cr_expect_eq(n, -1,
+		             "size %zu of %d: returned %d, a response cut "
+		             "short:\n%.*s",
+		             size, full, n, n > 0 ? n : 0, out);
+	}
 }
 
 /* ---- /metrics ---- */

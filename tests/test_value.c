@@ -286,10 +286,10 @@ Test(value, sizes)
 	cr_assert_eq(size("1G"), INT64_C(1) << 30);
 	cr_assert_eq(size("16G"), INT64_C(16) << 30);
 	cr_assert_eq(size("0G"), 0);
-	cr_assert_eq(size("1099511627776"), INT64_C(1) << 40);
-	cr_assert_eq(size("1099511627776M"), INT64_C(1) << 60);
-	/* The largest G count whose product fits. */
-	cr_assert_eq(size("8589934591G"), (INT64_C(8589934591) << 30));
+	cr_assert_eq(size("4294967296"), INT64_C(1) << 32);
+	cr_assert_eq(size("1048576M"), INT64_C(1) << 40);
+	cr_assert_eq(size("4194304K"), INT64_C(1) << 32);
+	cr_assert_eq(size("4294967296G"), INT64_C(1) << 62);
 }
 
 Test(value, sizes_bad)
@@ -319,6 +319,17 @@ Test(value, sizes_bad)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_expect_eq(size(bad[i]), -1, "value_size(\"%s\") = %lld",
 		             bad[i], (long long)size(bad[i]));
+}
+
+/* A tmpfs of 8 GiB or 1 TiB written in bytes is as valid as "8G". */
+Test(value, size_large_byte_counts)
+{
+	cr_expect_eq(size("8589934592"), INT64_C(8) << 30,
+	             "8 GiB in bytes: %lld", (long long)size("8589934592"));
+	cr_expect_eq(size("1099511627776"), INT64_C(1) << 40,
+	             "1 TiB in bytes: %lld", (long long)size("1099511627776"));
+	cr_expect_eq(size("8388608K"), INT64_C(8) << 30, "8 GiB in K: %lld",
+	             (long long)size("8388608K"));
 }
 
 /*

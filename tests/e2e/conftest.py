@@ -33,6 +33,10 @@ with open(os.path.join(ROOT, "VERSION")) as f:
     VERSION = f.read().strip()
 
 HANG = 20  # seconds: a hang-catcher, never a speed limit
+# Every process a test starts carries this in its environment, so that
+# sweep() finds what escaped (an orphan of a ward that died, say).
+TAG = "WARD_CORE_E2E_SESSION"
+TAG_VALUE = f"{os.getpid()}-{time.time_ns()}"
 MODES = ["pid1", "subreaper"]
 PID1_PREFIX = ["unshare", "--pid", "--fork", "--mount-proc"]
 SHELL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -53,7 +57,7 @@ def base_env(**extra):
     pointed at tini itself (to check that the tests work), subreaper mode
     needs tini's variable; ward registers as subreaper on its own.
     """
-    env = {"PATH": SHELL_PATH, "LC_ALL": "C"}
+    env = {"PATH": SHELL_PATH, "LC_ALL": "C", TAG: TAG_VALUE}
     if SANITIZED:
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if k in os.environ:
@@ -63,6 +67,27 @@ def base_env(**extra):
         env["POSIXLY_CORRECT"] = "1"  # glibc getopt: stop at PROGRAM
     env.update(extra)
     return env
+
+
+def sweep():
+    """SIGKILL every process left over from this session's tests."""
+    mark = f"{TAG}={TAG_VALUE}".encode()
+    me = os.getpid()
+    for _ in range(3):
+        found = False
+        for d in os.listdir("/proc"):
+            if not d.isdigit() or int(d) == me:
+                continue
+            try:
+                with open(f"/proc/{d}/environ", "rb") as f:
+                    if mark not in f.read().split(b"\0"):
+                        continue
+                os.kill(int(d), signal.SIGKILL)
+                found = True
+            except (OSError, ProcessLookupError):
+                pass
+        if not found:
+            return
 
 
 def wait_until(pred, timeout=HANG, what="condition"):
@@ -313,6 +338,7 @@ def spawn(tmp_path):
     yield start
     for w in started:
         w.cleanup()
+    sweep()
 
 
 @pytest.fixture
@@ -332,9 +358,12 @@ def run(args, mode="subreaper", env=None, timeout=HANG, prefix=(), argv0=None,
     cmd = list(prefix) + [argv0 or WARD] + list(args)
     if mode == "pid1":
         cmd = PID1_PREFIX + cmd
-    return subprocess.run(cmd, env=base_env() if env is None else env,
-                          stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=timeout, **kw)
+    try:
+        return subprocess.run(cmd, env=base_env() if env is None else env,
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=timeout, **kw)
+    finally:
+        sweep()
 
 
 def ward_lines(stderr):

@@ -15,7 +15,7 @@ import termios
 import pytest
 
 from conftest import (HANG, WARD, base_env, gone, helper, proc_stat, state,
-                      wait_until)
+                      sweep, wait_until)
 
 SIG = signal.Signals
 
@@ -374,8 +374,9 @@ def test_pdeathsig_subreaper(report, tmp_path):
         wait_until(lambda: gone(ward), what="ward to exit")
         assert r.signals() == [10, 15]
     finally:
-        if not gone(ward):
-            os.kill(ward, signal.SIGKILL)
+        sh.kill()
+        sh.wait(HANG)
+        sweep()
 
 
 def test_pdeathsig_pid1(spawn, report):

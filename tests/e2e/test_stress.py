@@ -296,45 +296,63 @@ def test_fork_failure_exits_71_with_one_line(pid1, tmp_path):
                      line, re.I), line
 
 
+def kill_tree(p):
+    """SIGKILL what p (unshare, leader of its own session) started: ward,
+    PID 1 of its namespace, takes the namespace with it."""
+    if p.poll() is None:
+        for pid in children_of(p.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    p.wait(timeout=HANG)
+
+
 @pytest.mark.parametrize("nofile", range(3, 13))
 def test_tiny_nofile_at_start_fails_cleanly_or_works(nofile):
     """With a tiny RLIMIT_NOFILE ward either says so in one line and exits
-    71, or it runs and supervises normally. It never hangs or crashes."""
+    71, or it runs and supervises normally. It never hangs or spins."""
     cmd = UNSHARE + ["prlimit", f"--nofile={nofile}:{nofile}", WARD, "--",
                      SIGACK]
-    with subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE,
-                          start_new_session=True) as p:
+    # pylint: disable=consider-using-with
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    try:
         r, _, _ = select.select([p.stdout], [], [], HANG)
-        if not r:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-            raise AssertionError(f"hang at nofile={nofile}")
+        assert r, f"hang at nofile={nofile}"
         first = os.read(p.stdout.fileno(), 1)
         if first == b"R":
             # ward started the child: it must supervise as usual.
             ward = wait_for(lambda: children_of(p.pid), "ward")[0]
             os.kill(ward, signal.SIGUSR1)
             r, _, _ = select.select([p.stdout], [], [], HANG)
-            assert r, f"SIGUSR1 not forwarded at nofile={nofile}"
+            assert r, f"hang: SIGUSR1 not forwarded at nofile={nofile}"
             assert os.read(p.stdout.fileno(), 1) == bytes([signal.SIGUSR1])
             os.kill(ward, signal.SIGTERM)
             out, err = p.communicate(timeout=HANG)
             assert out.startswith(b"count 1"), (out, err)
             assert p.returncode == 0, err
+            return
+        assert first == b"", first
+        _, err = p.communicate(timeout=HANG)
+        text = err.decode(errors="replace")
+        assert not re.search(r"Segmentation|core dumped|Aborted", text)
+        if p.returncode == 71:
+            one_ward_line(text)  # ward could not set itself up
         else:
-            assert first == b"", first
-            _, err = p.communicate(timeout=HANG)
-            text = err.decode(errors="replace")
-            assert not re.search(r"Segmentation|core dumped|Aborted", text)
-            if p.returncode == 71:
-                one_ward_line(text)  # ward could not set itself up
-            else:
-                # ward started the child, which could not load its own
-                # libraries (ld.so needs descriptors too): ward passed its
-                # exit status on and said why.
-                assert p.returncode == 127, (p.returncode, text)
-                assert "ward: " in text, text
+            # ward started the child, which could not load its own
+            # libraries (ld.so needs descriptors too): ward passed its
+            # exit status on and said why.
+            assert p.returncode == 127, (p.returncode, text)
+            assert "ward: " in text, text
+    finally:
+        kill_tree(p)
+        for f in (p.stdin, p.stdout, p.stderr):
+            f.close()
 
 
 def test_fd_exhaustion_keeps_reaping_and_forwarding():
