@@ -41,8 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HANG_SECONDS 60	 /* alarm(2) as a hang catcher, never a limit */
-#define WARMUP 200	 /* round trips discarded before measuring */
+#define HANG_SECONDS 60 /* alarm(2) as a hang catcher, never a limit */
+#define WARMUP 200      /* round trips discarded before measuring */
 #define MAX_SAMPLES 1000000
 
 static char self_path[4096]; /* /proc/self/exe, for the children's argv */
@@ -68,6 +68,24 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* CPU time pid has used, in ns (sum_exec_runtime); -1 if unknown. */
+static int64_t
+cpu_ns(pid_t pid)
+{
+	char path[64];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
 }
 
 static long
@@ -114,7 +132,7 @@ ns_spawn(char **argv, int out_fd)
 
 	fflush(NULL);
 	pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, 0, 0, 0,
-		      0);
+	              0);
 	if (pid < 0)
 		die("clone(CLONE_NEWPID|CLONE_NEWNS)");
 	if (pid > 0)
@@ -122,7 +140,7 @@ ns_spawn(char **argv, int out_fd)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("mount --make-rprivate /");
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) < 0)
+	          NULL) < 0)
 		die("mount proc");
 	if (out_fd >= 0 && dup2(out_fd, 1) < 0)
 		die("dup2");
@@ -164,7 +182,10 @@ read_byte(int fd, char want)
 	if (r == 0)
 		diex("init or child exited early (EOF on ack pipe)");
 	if (want != 0 && c != want)
-		fprintf(stderr, "benchhelper: unexpected byte 0x%02x on ack pipe\n", (unsigned char)c), exit(1);
+		fprintf(stderr,
+		        "benchhelper: unexpected byte 0x%02x on ack pipe\n",
+		        (unsigned char)c),
+		    exit(1);
 }
 
 static int
@@ -209,7 +230,7 @@ mode_rtt(long n, char **init, int ninit)
 {
 	int p[2];
 	int64_t *v;
-	int64_t t0;
+	int64_t t0, c0, c1;
 	long i;
 	pid_t pid;
 
@@ -222,7 +243,10 @@ mode_rtt(long n, char **init, int ninit)
 	close(p[1]);
 	alarm(HANG_SECONDS);
 	read_byte(p[0], 'R');
+	c0 = 0;
 	for (i = -WARMUP; i < n; i++) {
+		if (i == 0)
+			c0 = cpu_ns(pid);
 		t0 = now_ns();
 		if (kill(pid, SIGUSR1) < 0)
 			die("kill");
@@ -230,6 +254,7 @@ mode_rtt(long n, char **init, int ninit)
 		if (i >= 0)
 			v[i] = now_ns() - t0;
 	}
+	c1 = cpu_ns(pid);
 	kill(pid, SIGTERM);
 	reap_init(pid);
 	alarm(0);
@@ -238,10 +263,12 @@ mode_rtt(long n, char **init, int ninit)
 
 		for (i = 0; i < n; i++)
 			sum += v[i];
-		printf("median_ns=%lld p99_ns=%lld mean_ns=%lld\n",
+		printf("median_ns=%lld p99_ns=%lld mean_ns=%lld "
+		       "init_cpu_ns=%lld\n",
 		       (long long)quantile(v, (size_t)n, 0.5),
 		       (long long)quantile(v, (size_t)n, 0.99),
-		       (long long)(sum / n));
+		       (long long)(sum / n),
+		       (long long)(c0 < 0 || c1 < 0 ? -1 : (c1 - c0) / n));
 	}
 	return 0;
 }
@@ -286,7 +313,7 @@ mode_stormchild(long n)
 	pid_t mid;
 	long got = 0, left, i, j;
 	ssize_t r;
-	int64_t t0;
+	int64_t t0, c0;
 	struct timespec nap = {0, 50000};
 
 	if (pids == NULL || pipe(go) < 0 || pipe(pp) < 0)
@@ -309,6 +336,7 @@ mode_stormchild(long n)
 	}
 	reap_init(mid);
 	nanosleep(&(struct timespec){0, 100000000}, NULL);
+	c0 = cpu_ns(1);
 	t0 = now_ns();
 	close(go[1]);
 	for (left = n; left > 0;) {
@@ -319,7 +347,9 @@ mode_stormchild(long n)
 		if (left > 0)
 			nanosleep(&nap, NULL);
 	}
-	printf("storm_ns=%lld\n", (long long)(now_ns() - t0));
+	t0 = now_ns() - t0;
+	printf("storm_ns=%lld init_cpu_ns=%lld\n", (long long)t0,
+	       (long long)(c0 < 0 ? -1 : cpu_ns(1) - c0));
 	fflush(stdout);
 	return 0;
 }
@@ -468,9 +498,9 @@ static void
 serve_one(int c)
 {
 	static const char resp[] = "HTTP/1.1 200 OK\r\n"
-				   "Content-Type: text/plain\r\n"
-				   "Content-Length: 3\r\n"
-				   "Connection: close\r\n\r\nok\n";
+	                           "Content-Type: text/plain\r\n"
+	                           "Content-Length: 3\r\n"
+	                           "Connection: close\r\n\r\nok\n";
 	char buf[4096];
 	size_t used = 0;
 	ssize_t r;
@@ -535,7 +565,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	ssize_t r = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	ssize_t r =
+	    readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
 
 	if (r < 0)
 		die("readlink /proc/self/exe");

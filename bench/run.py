@@ -30,6 +30,7 @@ QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 # Sizes of each section; QUICK keeps the shapes but shrinks the counts.
 P = {
     "rounds": 2 if QUICK else 5,
+    "race_rounds": 2 if QUICK else 9,  # rounds of the rtt and storm races
     "start_runs": 50 if QUICK else 200,  # per init per round
     "rtt_n": 500 if QUICK else 2000,  # round trips per init per round
     "storm_n": 500 if QUICK else 3000,  # orphans per storm
@@ -214,26 +215,32 @@ def bench_startup(inits, helper):
 
 
 def bench_rtt(inits, helper):
-    med = {name: [] for name, _, _ in inits}
-    p99 = {name: [] for name, _, _ in inits}
-    for r in range(P["rounds"]):
+    keys = ("median_ns", "p99_ns", "init_cpu_ns")
+    got = {k: {name: [] for name, _, _ in inits} for k in keys}
+    for r in range(P["race_rounds"]):
         for name, _, argv in rotate(inits, r):
             res = helper_run([helper, "rtt", str(P["rtt_n"])] + argv)
-            med[name].append(res["median_ns"])
-            p99[name].append(res["p99_ns"])
-    return ({k: statistics.median(v) for k, v in med.items()},
-            {k: statistics.median(v) for k, v in p99.items()},
-            {k: (min(v), max(v)) for k, v in med.items()})
+            for k in keys:
+                got[k][name].append(res[k])
+    out = {k: {n: statistics.median(v) for n, v in d.items()}
+           for k, d in got.items()}
+    out["range"] = {n: (min(v), max(v))
+                    for n, v in got["median_ns"].items()}
+    return out
 
 
 def bench_storm(inits, helper):
-    t = {name: [] for name, _, _ in inits}
-    for r in range(P["rounds"]):
+    keys = ("storm_ns", "init_cpu_ns")
+    got = {k: {name: [] for name, _, _ in inits} for k in keys}
+    for r in range(P["race_rounds"]):
         for name, _, argv in rotate(inits, r):
             res = helper_run([helper, "storm", str(P["storm_n"])] + argv)
-            t[name].append(res["storm_ns"])
-    return ({k: statistics.median(v) for k, v in t.items()},
-            {k: (min(v), max(v)) for k, v in t.items()})
+            for k in keys:
+                got[k][name].append(res[k])
+    out = {k: {n: statistics.median(v) for n, v in d.items()}
+           for k, d in got.items()}
+    out["range"] = {n: (min(v), max(v)) for n, v in got["storm_ns"].items()}
+    return out
 
 
 def bench_idle(inits, helper, ward):
@@ -344,7 +351,8 @@ def bench_health(ward, helper, empty):
 def bench_probe(ward, helper, url):
     lport = free_port()
     argv = [ward, "--listen", f"127.0.0.1:{lport}", "--probe", url,
-            "--probe-interval", f"{P['probe_interval_ms']}ms", "--",
+            "--probe-interval", f"{P['probe_interval_ms']}ms",
+            "--probe-timeout", f"{P['probe_interval_ms']}ms", "--",
             helper, "pause"]
     w = NsInit(helper, argv)
     murl = f"http://127.0.0.1:{lport}/metrics"
@@ -442,21 +450,33 @@ def report(ctx):
     add("| Start-up cost per run: `INIT -- /bin/true` − `env /bin/true` | "
         + " | ".join(fmt_us(ste[n]) for n in names) + " | — | — | — |")
 
-    med, p99, _ = ctx["rtt"]
+    rt = ctx["rtt"]
+    med = rt["median_ns"]
     r, rs = ratio(med["ward"], [med[n] for n in others])
     add(f"| Signal round trip, median ({P['rtt_n']} acked SIGUSR1 × "
-        f"{P['rounds']}, init as PID 1) | "
+        f"{P['race_rounds']}, init as PID 1) | "
         + " | ".join(fmt_us(med[n]) for n in names)
         + f" | {rs} | ≤ best of three | {status(r is not None and r <= NOISE)} |")
+    p99 = rt["p99_ns"]
     r, rs = ratio(p99["ward"], [p99[n] for n in others])
     add("| Signal round trip, p99 | "
         + " | ".join(fmt_us(p99[n]) for n in names) + f" | {rs} | — | — |")
+    cpu = rt["init_cpu_ns"]
+    r, rs = ratio(cpu["ward"], [cpu[n] for n in others])
+    add("| Init CPU per forwarded signal (/proc/PID/schedstat) | "
+        + " | ".join(fmt_us(cpu[n]) for n in names) + f" | {rs} | — | — |")
 
-    sm, _ = ctx["storm"]
+    st = ctx["storm"]
+    sm = st["storm_ns"]
     r, rs = ratio(sm["ward"], [sm[n] for n in others])
     add(f"| Orphan storm: {P['storm_n']} orphans exit at once, until all "
-        "reaped | " + " | ".join(fmt_ms(sm[n]) for n in names)
+        f"reaped ({P['race_rounds']} rounds) | "
+        + " | ".join(fmt_ms(sm[n]) for n in names)
         + f" | {rs} | ≤ best of three | {status(r is not None and r <= NOISE)} |")
+    cpu = st["init_cpu_ns"]
+    r, rs = ratio(cpu["ward"], [cpu[n] for n in others])
+    add("| Init CPU spent during the storm (reaping) | "
+        + " | ".join(fmt_ms(cpu[n]) for n in names) + f" | {rs} | — | — |")
 
     idle = ctx["idle"]
 
@@ -540,14 +560,17 @@ def report(ctx):
         "--mount-proc` makes) and waits for the child's one-byte ack on a "
         "pipe before the next; 200 warm-up trips are dropped. Per-round "
         "median ranges: " + ", ".join(
-            f"{n} {fmt_us(ctx['rtt'][2][n][0])}–{fmt_us(ctx['rtt'][2][n][1])}"
+            f"{n} {fmt_us(ctx['rtt']['range'][n][0])}–"
+            f"{fmt_us(ctx['rtt']['range'][n][1])}"
             for n in names) + ".")
     add("- Orphan storm: the child forks the orphans through a parent that "
         "exits, then closes the pipe they all wait on; the time runs until "
         "kill(pid, 0) gives ESRCH for every one (reaped; polled every "
         "~50 µs). It includes the orphans' own exit. Per-round ranges: "
-        + ", ".join(f"{n} {fmt_ms(ctx['storm'][1][n][0])}–"
-                    f"{fmt_ms(ctx['storm'][1][n][1])}" for n in names) + ".")
+        + ", ".join(f"{n} {fmt_ms(ctx['storm']['range'][n][0])}–"
+                    f"{fmt_ms(ctx['storm']['range'][n][1])}" for n in names)
+        + ". The init's CPU is read from /proc/1/schedstat inside the "
+        "namespace; on a VM it includes time the host took the vCPU away.")
     if iw:
         add(f"- VmRSS as the kernel reports it; ward's is RssAnon "
             f"{iw['anon']} + RssFile {iw['file']} (a static binary's RSS is "

@@ -25,16 +25,16 @@ struct pinfo {
 	char state; /* R, S, Z, ... */
 };
 
-/* The decimal number at *p, then past it and one space. */
+/* The decimal number at *p (after spaces); *p moves past it. */
 static long
 tree_num(char **p)
 {
 	long v = 0;
 
+	while (**p == ' ')
+		(*p)++;
 	while (**p >= '0' && **p <= '9')
 		v = v * 10 + *(*p)++ - '0';
-	if (**p == ' ')
-		(*p)++;
 	return v;
 }
 

@@ -150,25 +150,27 @@ def test_shutdown_signal_rewritten_to_0_starts_nothing(mode, spawn, report):
     # With --grace 0 a shutdown would SIGKILL the child at once, so the
     # USR1 acknowledged afterwards proves none started.
     w, r = start_catcher(spawn, mode, report, "--grace", "0", "-r", "TERM:0",
-                         exits=("INT",))
+                         exits=("USR2",))
     w.kill(signal.SIGTERM)
     w.kill(signal.SIGUSR1)
     r.wait_signal(10)
     assert 15 not in r.signals()
-    w.kill(signal.SIGINT)
-    assert w.wait() == 130, w.stderr()
+    w.kill(signal.SIGUSR2)
+    assert w.wait() == 128 + 12, w.stderr()
 
 
 # --- shutdown signals -----------------------------------------------------
 
 def test_quit_is_forwarded_but_starts_no_shutdown(mode, spawn, report):
-    w, r = start_catcher(spawn, mode, report, "--grace", "0")
+    w, r = start_catcher(spawn, mode, report, "--grace", "0",
+                         exits=("USR2",))
     w.kill(signal.SIGQUIT)
     r.wait_signal(3)
     w.kill(signal.SIGUSR1)
     r.wait_signal(10)  # with --grace 0 a shutdown would have killed it
     assert w.running()
-    end_with_term(w, r)
+    w.kill(signal.SIGUSR2)
+    assert w.wait() == 128 + 12, w.stderr()
 
 
 @pytest.mark.parametrize("signo", [signal.SIGTERM, signal.SIGINT])
@@ -313,14 +315,15 @@ def test_tty_child_is_foreground_process_group(mode, spawn, report):
 
 def test_tty_ctrl_c_reaches_child_not_ward(mode, spawn, report):
     w, r, master = spawn_on_tty(spawn, mode, report, "--grace", "0",
-                                exits=("TERM",))
+                                exits=("USR2",))
     try:
         os.write(master, b"\x03")
         r.wait_signal(2)
         w.kill(signal.SIGUSR1)
         r.wait_signal(10)  # an INT at ward would have shut down (grace 0)
         assert r.signals() == [2, 10]
-        end_with_term(w, r)
+        w.kill(signal.SIGUSR2)
+        assert w.wait() == 128 + 12, w.stderr()
     finally:
         os.close(master)
 
@@ -358,8 +361,8 @@ def test_pdeathsig_subreaper(report, tmp_path):
     err = tmp_path / "ward.err"
     with open(err, "wb") as e:
         sh = subprocess.Popen(
-            ["sh", "-c", '"$@" & echo $!; read _', "sh",
-             WARD, "-p", "USR1", helper("sigcatch"), "-x", "TERM", str(r)],
+            ["sh", "-c", '"$@" & echo $!; read _; exit 0', "sh",
+             WARD, "-p", "USR1", helper("sigcatch"), "-x", "15", str(r)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=e,
             env=base_env())
     ward = int(sh.stdout.readline())

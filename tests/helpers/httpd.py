@@ -188,22 +188,12 @@ class Reply:
         return f"Reply({self.raw[:300]!r})"
 
 
-def exchange(port, data, host="127.0.0.1", timeout=IO_TIMEOUT,
-             connect_deadline=None):
+def exchange(port, data, host="127.0.0.1", timeout=IO_TIMEOUT):
     """Send data, read until the server closes; a Reply.
 
-    Connection refused is retried until connect_deadline (a time.monotonic
-    value), for a server that is still starting. A reset after some bytes
-    arrived keeps those bytes.
+    A reset after some bytes arrived keeps those bytes.
     """
-    while True:
-        try:
-            s = socket.create_connection((host, port), timeout=timeout)
-            break
-        except ConnectionRefusedError:
-            if connect_deadline is None or time.monotonic() > connect_deadline:
-                raise
-            time.sleep(0.05)
+    s = socket.create_connection((host, port), timeout=timeout)
     raw = b""
     with s:
         try:
@@ -218,10 +208,10 @@ def exchange(port, data, host="127.0.0.1", timeout=IO_TIMEOUT,
     return Reply(raw)
 
 
-def get(port, path, method="GET", host="127.0.0.1", connect_deadline=None):
+def get(port, path, method="GET", host="127.0.0.1"):
     req = (f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
            f"User-Agent: ward-e2e\r\n\r\n").encode()
-    return exchange(port, req, host=host, connect_deadline=connect_deadline)
+    return exchange(port, req, host=host)
 
 
 # ---- the app -----------------------------------------------------------

@@ -5,10 +5,11 @@
  *
  * Catches every signal it may (1-64 but KILL, STOP and the two glibc keeps)
  * with an empty mask, whatever it inherited, so a test of forwarding tests
- * forwarding only. Each signal appends "sig N\n" to REPORT. With -x SIG it
- * dies of SIG (default action) right after acknowledging it. With -t it
- * first appends "tty pid=P pgrp=G fg=F sid=S" (F is tcgetpgrp(0)). Once
- * ready it appends "ready\n", then waits forever.
+ * forwarding only. Each signal appends "sig N\n" to REPORT. With -x SIG
+ * (a number, or HUP INT QUIT USR1 USR2 TERM) it dies of SIG by its default
+ * action right after acknowledging it. With -t it first appends
+ * "tty pid=P pgrp=G fg=F sid=S" (F is tcgetpgrp(0)). Once ready it appends
+ * "ready\n", then waits forever.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,11 +68,23 @@ on_signal(int signo)
 	errno = saved;
 }
 
+/* A number, or one of the few names the tests use. */
 static int
 parse_sig(const char *s)
 {
+	static const struct {
+		const char *name;
+		int signo;
+	} names[] = {{"HUP", SIGHUP},	{"INT", SIGINT},   {"QUIT", SIGQUIT},
+		     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}};
 	char *end;
-	long v = strtol(s, &end, 10);
+	long v;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0)
+			return names[i].signo;
+	v = strtol(s, &end, 10);
 
 	if (*s == '\0' || *end != '\0' || v < 1 || v > 64) {
 		fprintf(stderr, "sigcatch: bad signal %s\n", s);

@@ -15,7 +15,8 @@
  *   exhaust     open /dev/null until EMFILE, then close 4 again for its
  *               own pipes; answers "fds N" (N held)
  *   release     close those again; answers "released"
- *   sleeper     leave one orphan that sleeps until killed; "sleeper"
+ *   sleeper     leave one orphan that sleeps until a signal kills it
+ *               (nothing blocked); answers "sleeper"
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -113,7 +114,7 @@ orphans(long n)
 	close(p[1]);
 	while (mid > 0 && got < n) {
 		r = read(p[0], (char *)pids + got * (long)sizeof(pid_t),
-			 (size_t)(n - got) * sizeof(pid_t));
+		         (size_t)(n - got) * sizeof(pid_t));
 		if (r <= 0)
 			break;
 		got += r / (long)sizeof(pid_t);
@@ -137,6 +138,7 @@ static void
 command(char *line)
 {
 	struct rlimit rl;
+	sigset_t set;
 	int fd;
 
 	if (strncmp(line, "orphans ", 8) == 0) {
@@ -158,6 +160,8 @@ command(char *line)
 	} else if (strcmp(line, "sleeper") == 0) {
 		if (fork() == 0) {
 			if (fork() == 0) {
+				sigemptyset(&set);
+				sigprocmask(SIG_SETMASK, &set, NULL);
 				for (;;)
 					pause();
 			}
