@@ -43,6 +43,17 @@ CYCLE = [signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP, signal.SIGWINCH,
          signal.SIGUSR1]
 
 
+def ward_env():
+    """A small known environment: no WARD_* or TINI_* of the caller reaches
+    ward; the sanitizers' options do (make check)."""
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+                   "/sbin:/bin", "LC_ALL": "C"}
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        if k in os.environ:
+            env[k] = os.environ[k]
+    return env
+
+
 def setup_module():
     assert os.path.isabs(WARD) and os.access(WARD, os.X_OK), \
         f"WARD={WARD!r}: set it to the absolute path of the binary"
@@ -164,7 +175,7 @@ class Ward:
         # pylint: disable=consider-using-with
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.err,
-                                     start_new_session=True)
+                                     env=ward_env(), start_new_session=True)
         self.out = self.proc.stdout.fileno()
         self.pid = None
         try:
@@ -317,7 +328,7 @@ def test_fork_failure_exits_71_with_one_line(pid1, tmp_path):
     if pid1:
         cmd = UNSHARE + cmd
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=HANG,
-                       check=False)
+                       env=ward_env(), check=False)
     assert r.returncode == 71, (r.returncode, r.stderr)
     line = one_ward_line(r.stderr)
     assert re.search(r"fork|resource temporarily unavailable|process",
@@ -349,7 +360,7 @@ def test_tiny_nofile_at_start_fails_cleanly_or_works(nofile):
     err = tempfile.TemporaryFile()
     # pylint: disable=consider-using-with
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=err, start_new_session=True)
+                         stderr=err, env=ward_env(), start_new_session=True)
     try:
         r, _, _ = select.select([p.stdout], [], [], HANG)
         assert r, f"hang at nofile={nofile}"
