@@ -6,7 +6,8 @@ one Markdown report (also written to --out). It reports; it never asserts a
 time. Python 3 standard library only; the timing-critical loops are in
 bench/benchhelper.c.
 
-    python3 bench/run.py --ward build/musl/ward --helper build/bench/benchhelper
+    python3 bench/run.py --ward build/musl/ward \
+        --helper build/bench/benchhelper [--empty build/bench/empty-static]
     BENCH_QUICK=1 ...   a smoke run of a few seconds per section
 """
 
@@ -408,6 +409,16 @@ def ratio(ward, others):
     return ward / best, f"{ward / best:.2f}"
 
 
+def best_rounds(ranges, others):
+    """ward's fastest round over the fastest round of the other three."""
+    best = min(ranges[n][0] for n in others)
+    return f"{ranges['ward'][0] / best:.2f}×" if best > 0 else "n/a"
+
+
+def met_noise(r):
+    return status(r is not None and r <= NOISE)
+
+
 def status(ok):
     return "**MET**" if ok else "**MISSED**"
 
@@ -417,7 +428,8 @@ def report(ctx):
     others = names[1:]
     lines = []
     add = lines.append
-    add(f"## ward benchmark ({'BENCH_QUICK smoke run' if QUICK else 'full run'})")
+    kind = "BENCH_QUICK smoke run" if QUICK else "full run"
+    add(f"## ward benchmark ({kind})")
     add("")
     add(f"- date: {ctx['date']}")
     add(f"- machine: Linux {platform.release()}, {cpu_model()}, "
@@ -456,7 +468,7 @@ def report(ctx):
     add(f"| Signal round trip, median ({P['rtt_n']} acked SIGUSR1 × "
         f"{P['race_rounds']}, init as PID 1) | "
         + " | ".join(fmt_us(med[n]) for n in names)
-        + f" | {rs} | ≤ best of three | {status(r is not None and r <= NOISE)} |")
+        + f" | {rs} | ≤ best of three | {met_noise(r)} |")
     p99 = rt["p99_ns"]
     r, rs = ratio(p99["ward"], [p99[n] for n in others])
     add("| Signal round trip, p99 | "
@@ -472,7 +484,7 @@ def report(ctx):
     add(f"| Orphan storm: {P['storm_n']} orphans exit at once, until all "
         f"reaped ({P['race_rounds']} rounds) | "
         + " | ".join(fmt_ms(sm[n]) for n in names)
-        + f" | {rs} | ≤ best of three | {status(r is not None and r <= NOISE)} |")
+        + f" | {rs} | ≤ best of three | {met_noise(r)} |")
     cpu = st["init_cpu_ns"]
     r, rs = ratio(cpu["ward"], [cpu[n] for n in others])
     add("| Init CPU spent during the storm (reaping) | "
@@ -499,7 +511,8 @@ def report(ctx):
         rs = "—"
     add(f"| Idle wake-ups in {P['idle_s']} s (voluntary context switches) | "
         + " | ".join(wake(n) for n in names)
-        + f" | {rs} | 0 | {status(iw is not None and iw['vol'] + iw['inv'] == 0)} |")
+        + f" | {rs} | 0 "
+        f"| {status(iw is not None and iw['vol'] + iw['inv'] == 0)} |")
     lsrv = f", after serving {il['served']} requests" if il else ""
     add(f"| Idle wake-ups in {P['idle_s']} s, ward `--listen`{lsrv} | "
         f"{wake('ward --listen')} | — | — | — | — | 0 "
@@ -524,7 +537,8 @@ def report(ctx):
         add(f"| One `ward --check` vs one `curl -fsS` execution "
             f"({h['check_n']} each, getrusage of the child) | "
             f"{fmt_us(h['check_ns'])} | {fmt_us(h['curl_ns'])} | {q:.1f}× "
-            f"| ≤ 1/50 of curl | {status(h['check_fails'] == 0 and q >= 50)} |")
+            "| ≤ 1/50 of curl "
+            f"| {status(h['check_fails'] == 0 and q >= 50)} |")
     if "floor_ns" in h:
         q = h["curl_ns"] / h["floor_ns"] if h["floor_ns"] else 0
         add(f"| Floor, for reference: one execution of an empty static musl "
@@ -562,13 +576,16 @@ def report(ctx):
         "median ranges: " + ", ".join(
             f"{n} {fmt_us(ctx['rtt']['range'][n][0])}–"
             f"{fmt_us(ctx['rtt']['range'][n][1])}"
-            for n in names) + ".")
+            for n in names) + "; best round against best round: "
+        + best_rounds(ctx["rtt"]["range"], others) + ".")
     add("- Orphan storm: the child forks the orphans through a parent that "
         "exits, then closes the pipe they all wait on; the time runs until "
         "kill(pid, 0) gives ESRCH for every one (reaped; polled every "
         "~50 µs). It includes the orphans' own exit. Per-round ranges: "
         + ", ".join(f"{n} {fmt_ms(ctx['storm']['range'][n][0])}–"
                     f"{fmt_ms(ctx['storm']['range'][n][1])}" for n in names)
+        + "; best round against best round: "
+        + best_rounds(ctx["storm"]["range"], others)
         + ". The init's CPU is read from /proc/1/schedstat inside the "
         "namespace; on a VM it includes time the host took the vCPU away.")
     if iw:

@@ -43,8 +43,8 @@ log_init(int verbosity)
 	int fd;
 
 	lg.verbosity = verbosity;
-	if (fstat(2, &st) < 0)
-		return;
+	if (lg.fd != 2 || lg.how != LOG_WRITE || fstat(2, &st) < 0)
+		return; /* already set up, or nothing to set up */
 	if (S_ISSOCK(st.st_mode)) {
 		lg.how = LOG_SEND;
 	} else if (S_ISFIFO(st.st_mode)) {

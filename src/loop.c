@@ -13,13 +13,14 @@
 #include "super.h"
 #include "value.h"
 
-/* The fixed poll set. */
-enum {
-	PFD_SIG,    /* signalfd */
-	PFD_LISTEN, /* status server listener */
-	PFD_PROBE,  /* probe socket */
-	PFD_CLIENT, /* status clients from here on */
-	PFD_N = PFD_CLIENT + STATUS_MAX_CLIENTS
+/* The poll set: only the descriptors in use, so that poll(2) never asks
+ * for more entries than RLIMIT_NOFILE allows (EINVAL otherwise). */
+struct pset {
+	struct pollfd pfd[3 + STATUS_MAX_CLIENTS]; /* what poll gets */
+	int n;                                     /* entries in use */
+	int listen;                                /* index, or -1 */
+	int probe;                                 /* index, or -1 */
+	int client[STATUS_MAX_CLIENTS];            /* index per slot, or -1 */
 };
 
 int64_t
@@ -56,46 +57,93 @@ loop_timeout(const struct init *in, int64_t now)
 	return d > INT_MAX ? INT_MAX : (int)d;
 }
 
-static void
-loop_fds(const struct init *in, struct pollfd *pfd)
+static int
+pset_add(struct pset *ps, int fd, short events)
 {
+	if (fd < 0)
+		return -1;
+	ps->pfd[ps->n] = (struct pollfd){fd, events, 0};
+	return ps->n++;
+}
+
+static void
+loop_fds(const struct init *in, struct pset *ps)
+{
+	short ev = 0;
+	int fd;
 	int i;
 
-	pfd[PFD_SIG] = (struct pollfd){in->sigfd, POLLIN, 0};
-	pfd[PFD_LISTEN] = (struct pollfd){in->listen_fd, POLLIN, 0};
-	pfd[PFD_PROBE] = (struct pollfd){-1, 0, 0};
-	pfd[PFD_PROBE].fd = health_pollfd(in, &pfd[PFD_PROBE].events);
+	ps->n = 0;
+	pset_add(ps, in->sigfd, POLLIN);
+	ps->listen = pset_add(ps, in->listen_fd, POLLIN);
+	fd = health_pollfd(in, &ev);
+	ps->probe = pset_add(ps, fd, ev);
 	for (i = 0; i < STATUS_MAX_CLIENTS; i++)
-		pfd[PFD_CLIENT + i] =
-		    (struct pollfd){in->clients[i].fd, POLLIN, 0};
+		ps->client[i] = pset_add(ps, in->clients[i].fd, POLLIN);
 }
+
+static short
+revents(const struct pset *ps, int idx)
+{
+	return idx < 0 ? 0 : ps->pfd[idx].revents;
+}
+
+/*
+ * Wait for the next event or deadline. If poll(2) refuses the set (the
+ * descriptor limit was lowered under us), wait on the signals alone: they
+ * are what keeps forwarding and reaping alive.
+ */
+static void
+loop_wait(struct init *in, struct pset *ps)
+{
+	int timeout = loop_timeout(in, loop_now());
+
+	if (poll(ps->pfd, (nfds_t)ps->n, timeout) >= 0)
+		return;
+	if (errno == EINTR)
+		return;
+	if (errno != EINVAL && errno != ENOMEM)
+		log_warn("poll");
+	ps->n = 1;
+	ps->pfd[0].revents = 0;
+	if (poll(ps->pfd, 1, timeout < 0 || timeout > 1000 ? 1000 : timeout) <
+	    0)
+		ps->pfd[0].revents = 0;
+}
+
+#define SIG_BATCH 16 /* signals read at once; a short read means no more */
 
 /* Read every pending signal; returns true if SIGCHLD was among them. */
 static bool
 loop_signals(struct init *in, int64_t now)
 {
-	struct signalfd_siginfo si;
+	struct signalfd_siginfo si[SIG_BATCH];
 	char name[24];
 	bool reap = false;
-	int r;
+	int n;
+	int i;
 
-	while ((r = sig_read(in->sigfd, &si)) == 1) {
-		switch (sig_classify(&si, in->self)) {
-		case SIG_ACT_REAP:
-			reap = true;
-			break;
-		case SIG_ACT_FORWARD:
-			super_signal(in, &si, now);
-			break;
-		case SIG_ACT_DROP:
-			log_debug("ignored %s caused by ward itself",
-			          value_signame((int)si.ssi_signo, name,
-			                        sizeof(name)));
+	do {
+		if ((n = sig_read(in->sigfd, si, SIG_BATCH)) < 0) {
+			log_warn("reading signals");
 			break;
 		}
-	}
-	if (r < 0)
-		log_warn("reading signals");
+		for (i = 0; i < n; i++) {
+			switch (sig_classify(&si[i], in->self)) {
+			case SIG_ACT_REAP:
+				reap = true;
+				break;
+			case SIG_ACT_FORWARD:
+				super_signal(in, &si[i], now);
+				break;
+			case SIG_ACT_DROP:
+				log_debug("ignored %s caused by ward itself",
+				          value_signame((int)si[i].ssi_signo,
+				                        name, sizeof(name)));
+				break;
+			}
+		}
+	} while (n == SIG_BATCH);
 	return reap;
 }
 
@@ -118,22 +166,23 @@ loop_health(struct init *in, int64_t now, short revents)
 int
 loop_run(struct init *in)
 {
-	struct pollfd pfd[PFD_N];
+	struct pset ps;
+	short crev[STATUS_MAX_CLIENTS];
 	int64_t now;
+	int i;
 
 	/* From here on ward must not die: every error is logged and lived. */
 	for (;;) {
-		loop_fds(in, pfd);
-		if (poll(pfd, PFD_N, loop_timeout(in, loop_now())) < 0) {
-			if (errno != EINTR)
-				log_warn("poll");
-			continue;
-		}
+		loop_fds(in, &ps);
+		loop_wait(in, &ps);
 		now = loop_now();
-		if ((pfd[PFD_SIG].revents & POLLIN) && loop_signals(in, now))
+		if ((ps.pfd[0].revents & POLLIN) && loop_signals(in, now))
 			in->gone = reap_children(in);
-		loop_health(in, now, pfd[PFD_PROBE].revents);
-		status_step(in, pfd[PFD_LISTEN].revents, pfd + PFD_CLIENT, now);
+		loop_health(in, now, ps.n > 1 ? revents(&ps, ps.probe) : 0);
+		for (i = 0; i < STATUS_MAX_CLIENTS; i++)
+			crev[i] = ps.n > 1 ? revents(&ps, ps.client[i]) : 0;
+		status_step(in, ps.n > 1 ? revents(&ps, ps.listen) : 0, crev,
+		            now);
 		if (super_step(in, now))
 			return super_exit(in);
 	}

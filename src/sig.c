@@ -92,17 +92,17 @@ sig_setup(struct sig_saved *sv)
 }
 
 int
-sig_read(int fd, struct signalfd_siginfo *si)
+sig_read(int fd, struct signalfd_siginfo *si, int max)
 {
-	ssize_t n = io_read(fd, si, sizeof(*si));
+	ssize_t n = io_read(fd, si, sizeof(*si) * (size_t)max);
 
-	if (n == (ssize_t)sizeof(*si))
-		return 1;
-	if (n == 0)
-		return 0;
-	if (n > 0)
-		errno = EIO;
-	return -1;
+	if (n < 0)
+		return -1;
+	if ((size_t)n % sizeof(*si) != 0) {
+		errno = EIO; /* signalfd never returns part of a record */
+		return -1;
+	}
+	return (int)((size_t)n / sizeof(*si));
 }
 
 enum sig_action

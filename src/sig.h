@@ -26,8 +26,9 @@ enum sig_action {
  */
 int sig_setup(struct sig_saved *sv);
 
-/* Read one signal: 1 when si is filled, 0 when none is pending, -1 error. */
-int sig_read(int fd, struct signalfd_siginfo *si);
+/* Read up to max pending signals into si: how many, 0 when none is
+ * pending, -1 on error. */
+int sig_read(int fd, struct signalfd_siginfo *si, int max);
 
 /* What to do with si; self is ward's own pid. */
 enum sig_action sig_classify(const struct signalfd_siginfo *si, pid_t self);

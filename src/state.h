@@ -27,12 +27,11 @@ enum health {
 	HEALTH_UNHEALTHY /* probe_retries consecutive failures */
 };
 
-/* One client of the status server. */
+/* One client of the status server (its buffer is in struct init). */
 struct status_client {
-	int fd;                 /* -1 when the slot is free */
-	int64_t deadline;       /* monotonic ms when it is dropped */
-	char buf[HTTP_REQ_MAX]; /* request bytes so far */
-	size_t used;            /* bytes in buf */
+	int fd;           /* -1 when the slot is free */
+	int64_t deadline; /* monotonic ms when it is dropped */
+	size_t used;      /* bytes in its buffer */
 };
 
 struct init {
@@ -83,6 +82,9 @@ struct init {
 	unsigned long probes_failed;     /* failed probes */
 
 	struct fscheck_report checks; /* start-up facts */
+
+	/* Last, so that its pages are touched only when clients come. */
+	char client_buf[STATUS_MAX_CLIENTS][HTTP_REQ_MAX]; /* request bytes */
 };
 
 #endif

@@ -122,15 +122,17 @@ status_accept(struct init *in, int64_t now)
 	}
 }
 
-/* Read what a client sent; answer once the head is complete or bad. */
+/* Read what client i sent; answer once the head is complete or bad. */
 static void
-status_read(struct init *in, struct status_client *cl, int64_t now)
+status_read(struct init *in, int i, int64_t now)
 {
+	struct status_client *cl = &in->clients[i];
+	char *buf = in->client_buf[i];
 	char out[10240];
 	ssize_t n;
 	int len;
 
-	n = io_read(cl->fd, cl->buf + cl->used, sizeof(cl->buf) - cl->used);
+	n = io_read(cl->fd, buf + cl->used, HTTP_REQ_MAX - cl->used);
 	if (n == 0)
 		return;
 	if (n < 0) {
@@ -138,7 +140,7 @@ status_read(struct init *in, struct status_client *cl, int64_t now)
 		return;
 	}
 	cl->used += (size_t)n;
-	len = report_respond(in, cl->buf, cl->used, now, out, sizeof(out));
+	len = report_respond(in, buf, cl->used, now, out, sizeof(out));
 	if (len == -2)
 		return;
 	if (len > 0 && io_send(cl->fd, out, (size_t)len) < len)
@@ -147,7 +149,7 @@ status_read(struct init *in, struct status_client *cl, int64_t now)
 }
 
 void
-status_step(struct init *in, short listen_revents, const struct pollfd *clients,
+status_step(struct init *in, short listen_revents, const short *revents,
             int64_t now)
 {
 	int i;
@@ -157,8 +159,8 @@ status_step(struct init *in, short listen_revents, const struct pollfd *clients,
 	for (i = 0; i < STATUS_MAX_CLIENTS; i++) {
 		if (in->clients[i].fd < 0)
 			continue;
-		if (clients[i].fd == in->clients[i].fd && clients[i].revents)
-			status_read(in, &in->clients[i], now);
+		if (revents[i])
+			status_read(in, i, now);
 		if (in->clients[i].fd >= 0 && now >= in->clients[i].deadline)
 			status_close(&in->clients[i]);
 	}

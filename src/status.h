@@ -15,10 +15,10 @@ int64_t status_deadline(const struct init *in);
 
 /*
  * Accept (when listen_revents says so), read, answer and close clients,
- * and drop the ones past their deadline. clients[i] is the poll entry of
+ * and drop the ones past their deadline. revents[i] is what poll said of
  * in->clients[i]. Never blocks.
  */
-void status_step(struct init *in, short listen_revents,
-                 const struct pollfd *clients, int64_t now);
+void status_step(struct init *in, short listen_revents, const short *revents,
+                 int64_t now);
 
 #endif

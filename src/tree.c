@@ -170,6 +170,8 @@ tree_signal(struct init *in, int sig)
 	char name[24];
 	int n = -1;
 
+	if (in->gone)
+		return; /* no child left: no descendant either */
 	if (tree_proc_ours(in->self))
 		n = tree_walk(in, sig);
 	if (n < 0 && in->self == 1 && (sig == SIGKILL || !in->child_running))

@@ -358,7 +358,7 @@ read_one(int fd, struct signalfd_siginfo *si)
 
 	if (poll(&pfd, 1, 5000) != 1)
 		return -1;
-	return sig_read(fd, si);
+	return sig_read(fd, si, 1);
 }
 
 static void
@@ -370,7 +370,7 @@ read_signals(struct facts *f)
 
 	f->fd = sig_setup(&f->sv);
 	CHECK(f->fd >= 0);
-	f->empty = sig_read(f->fd, &si);
+	f->empty = sig_read(f->fd, &si, 1);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		CHECK(kill(getpid(), sigs[i]) == 0);
 		if (read_one(f->fd, &f->si[i]) == 1)
@@ -537,12 +537,12 @@ Test(sig, read_short_or_bad_fd)
 	struct signalfd_siginfo si;
 	int fds[2];
 
-	cr_assert_eq(sig_read(-1, &si), -1);
+	cr_assert_eq(sig_read(-1, &si, 1), -1);
 	cr_assert_eq(pipe2(fds, O_NONBLOCK), 0);
-	cr_assert_eq(sig_read(fds[0], &si), 0);
+	cr_assert_eq(sig_read(fds[0], &si, 1), 0);
 	cr_assert_eq(write(fds[1], "abc", 3), 3);
 	errno = 0;
-	cr_assert_eq(sig_read(fds[0], &si), -1);
+	cr_assert_eq(sig_read(fds[0], &si, 1), -1);
 	cr_assert_eq(errno, EIO);
 	close(fds[0]);
 	close(fds[1]);

@@ -8,7 +8,7 @@ import re
 import signal
 import time
 
-from conftest import comm, gone, helper, read_file, state, wait_until
+from conftest import HANG, comm, gone, helper, read_file, state, wait_until
 
 STORM = 10000
 
@@ -21,7 +21,7 @@ def main_child(w, name):
     return wait_until(find, what=f"ward's child {name}")
 
 
-def wait_only_child(w, child, timeout=60):
+def wait_only_child(w, child, timeout=HANG):
     """Wait until ward's one remaining child is `child`: no zombie left."""
     def settled():
         cs = w.children()
@@ -56,7 +56,7 @@ def orphan_pids(r, n):
 
 def test_orphan_storm_leaves_no_zombie(mode, spawn, report):
     w, r, child = start_with_orphans(spawn, mode, report, STORM)
-    wait_only_child(w, child)
+    wait_only_child(w, child, timeout=60)
     assert state(child) not in (None, "Z")  # the app lives on
     w.kill(signal.SIGTERM)
     assert w.wait() == 143, w.stderr()

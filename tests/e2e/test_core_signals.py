@@ -274,6 +274,14 @@ def test_sigchld_ignored_by_launcher_does_not_stop_reaping(mode, spawn,
     assert w.wait() == 7, w.stderr()
 
 
+def test_child_gets_its_own_process_group_without_tty(mode, spawn, report):
+    w, r = start_catcher(spawn, mode, report)
+    (child,) = w.children()
+    assert proc_stat(child)[2] == child  # pgid == pid (host view of /proc)
+    assert proc_stat(w.pid)[2] != child
+    end_with_term(w, r)
+
+
 # --- terminals ------------------------------------------------------------
 
 def spawn_on_tty(spawn, mode, report, *flags, exits=("TERM",)):

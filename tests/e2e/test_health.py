@@ -344,6 +344,21 @@ def test_check_skips_103_early_hints(server):
     assert re.fullmatch(r"ok: HTTP 200 in \d+ ms\n", r.stdout), r.stdout
 
 
+def test_check_response_byte_by_byte_with_interim_responses(server):
+    s = server(mode="slow")
+    r = check("--check", f"http://127.0.0.1:{s.port}/", "--check-timeout",
+              "15s")
+    assert r.returncode == 0, r
+    assert re.fullmatch(r"ok: HTTP 200 in \d+ ms\n", r.stdout), r.stdout
+
+
+def test_check_closed_without_answer(server):
+    s = server(mode="close")
+    r = check("--check", f"http://127.0.0.1:{s.port}/")
+    assert r.returncode == 1, r
+    assert r.stdout.startswith("fail: ") and "timeout" not in r.stdout, r
+
+
 def test_check_drains_a_bounded_amount_of_an_endless_body(server):
     s = server(mode="bigbody")
     r = check("--check", f"http://127.0.0.1:{s.port}/", "--check-timeout",
@@ -842,6 +857,32 @@ def test_status_request_at_the_size_limit(sw):
     req = start + b"p" * (4096 - len(start) - len(end)) + end
     assert len(req) == 4096
     r = sw.send(req)
+    assert (r.status, r.body) == (200, b"ok\n"), r
+
+
+@pytest.mark.parametrize("raw", [
+    b"GET /livez HTTP/1.0\r\n\r\n",
+    b"GET /livez HTTP/1.1\r\nHost: 10.0.0.7:9000\r\nUser-Agent: "
+    b"kube-probe/1.29\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+    b"GET /livez HTTP/1.1\r\nhost: x\r\nx-lower-case: yes\r\n\r\n",
+], ids=["http-1.0", "kubelet", "lower-case-headers"])
+def test_status_real_client_requests(sw, raw):
+    r = sw.send(raw)
+    assert (r.status, r.body) == (200, b"ok\n"), r
+
+
+def test_status_request_in_pieces(sw):
+    """A head that arrives in several segments is answered once complete."""
+    s = socket.create_connection(("127.0.0.1", sw.port), timeout=HANG)
+    with s:
+        for piece in [b"GET /re", b"adyz HTTP/1.1\r\n", b"Host: x\r\n",
+                      b"\r", b"\n"]:
+            s.sendall(piece)
+            time.sleep(0.1)
+        raw = b""
+        while chunk := s.recv(4096):
+            raw += chunk
+    r = httpd.Reply(raw)
     assert (r.status, r.body) == (200, b"ok\n"), r
 
 

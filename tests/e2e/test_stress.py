@@ -29,7 +29,12 @@ WARD = os.environ.get("WARD", "")
 HELPERS = os.environ.get("HELPERS", "")
 SIGACK = os.path.join(HELPERS, "stress_sigack")
 HANG = 10.0  # seconds: only ever a hang catcher
-UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc"]
+# ward as PID 1 of a fresh PID namespace. If the test runner itself is
+# killed (a CI timeout), setpriv's parent-death signal takes unshare down
+# and --kill-child takes ward and its namespace with it: nothing is left
+# spinning on the machine.
+UNSHARE = ["setpriv", "--pdeathsig", "KILL", "unshare", "--kill-child",
+           "--pid", "--fork", "--mount-proc"]
 UNPRIVILEGED = 1000  # uid and gid for the RLIMIT_NPROC test (root ignores it)
 
 # Signals cycled through by the 100,000-signal test: the everyday ones,

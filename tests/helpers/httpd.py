@@ -18,7 +18,7 @@ Two ways to use the server:
 Modes: an HTTP status code (200, 404, 500, ...); ``hints`` (103 Early Hints,
 then 200); ``hang`` (read the request, never answer, keep the connection);
 ``close`` (read the request, close without answering); ``bigbody`` (200 with
-an endless body). The path ``/pid`` always answers 200 with the server's pid.
+an endless body); ``slow`` (100 Continue, 103, then 200, one byte at a time). The path ``/pid`` always answers 200 with the server's pid.
 
 Python 3 standard library only.
 """
@@ -126,6 +126,13 @@ class Server:
                          b"Link: </style.css>; rel=preload; as=style\r\n\r\n")
             time.sleep(0.05)
             conn.sendall(response(200, b"ok\n"))
+        elif mode == "slow":
+            data = (b"HTTP/1.1 100 Continue\r\n\r\n"
+                    b"HTTP/1.1 103 Early Hints\r\nLink: </a.js>\r\n\r\n"
+                    + response(200, b"ok\n"))
+            for i in range(len(data)):
+                conn.sendall(data[i:i + 1])
+                time.sleep(0.002)
         elif mode == "bigbody":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                          b"Connection: close\r\n\r\n")

@@ -7,7 +7,8 @@
  * grandchild and exits; orphans reaps the middle one; the grandchild waits
  * for the end of a pipe only the middle one held, so it exits only once it
  * is orphaned, and becomes a zombie for the init to reap. With -p each
- * grandchild appends "orphan PID\n" to REPORT. When all middle processes
+ * grandchild appends "orphan PID\n" to REPORT (before its middle process
+ * exits). When all middle processes
  * are reaped it appends "orphans-done N\n" to REPORT, then execs PROGRAM
  * (or pauses forever when there is none).
  */
@@ -36,22 +37,50 @@ put(int fd, const char *s)
 	}
 }
 
+/*
+ * With tell, the grandchild appends its line and says so on the ready pipe
+ * before the middle one exits: every line is there by "orphans-done".
+ */
 static void
-grandchild(int rfd, int fd, int tell)
+grandchild(int hold_fd, int ready_fd, int fd, int tell)
 {
 	char line[64];
 	char c;
 
+	if (tell) {
+		snprintf(line, sizeof(line), "orphan %d\n", (int)getpid());
+		put(fd, line);
+	}
+	if (write(ready_fd, "R", 1) != 1)
+		_exit(1);
+	close(ready_fd);
 	for (;;) {
-		ssize_t r = read(rfd, &c, 1);
+		ssize_t r = read(hold_fd, &c, 1);
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		break;
 	}
+	_exit(0);
+}
+
+static void
+middle(int p[2], int q[2], int fd, int tell)
+{
+	pid_t gc = fork();
+	char c;
+
+	if (gc == 0) {
+		close(p[1]);
+		close(q[0]);
+		grandchild(p[0], q[1], fd, tell);
+	}
+	if (gc < 0)
+		_exit(1);
+	close(q[1]);
 	if (tell) {
-		snprintf(line, sizeof(line), "orphan %d\n", (int)getpid());
-		put(fd, line);
+		while (read(q[0], &c, 1) < 0 && errno == EINTR)
+			;
 	}
 	_exit(0);
 }
@@ -60,26 +89,24 @@ static int
 one(int fd, int tell)
 {
 	int p[2];
+	int q[2];
 	pid_t mid;
 	pid_t r;
 	int st;
 
 	if (pipe(p) < 0)
 		return -1;
+	if (pipe(q) < 0)
+		return -1;
 	mid = fork();
 	if (mid < 0)
 		return -1;
-	if (mid == 0) {
-		pid_t gc = fork();
-
-		if (gc == 0) {
-			close(p[1]);
-			grandchild(p[0], fd, tell);
-		}
-		_exit(gc < 0 ? 1 : 0);
-	}
+	if (mid == 0)
+		middle(p, q, fd, tell);
 	close(p[0]);
 	close(p[1]);
+	close(q[0]);
+	close(q[1]);
 	do
 		r = waitpid(mid, &st, 0);
 	while (r < 0 && errno == EINTR);
@@ -113,7 +140,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (report) {
-		fd = open(report, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		fd = open(report, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		          0644);
 		if (fd < 0) {
 			perror("orphans: open");
 			return 66;

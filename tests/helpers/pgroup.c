@@ -65,8 +65,8 @@ main(int argc, char **argv)
 
 	if (argc != 2)
 		return 64;
-	report_fd = open(argv[1], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-			 0644);
+	report_fd =
+	    open(argv[1], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (report_fd < 0 || pipe(p) < 0)
 		return 66;
 	sigemptyset(&set);
@@ -100,10 +100,10 @@ main(int argc, char **argv)
 		if (waitpid(gc, &st, 0) == gc) {
 			if (WIFSIGNALED(st))
 				snprintf(line, sizeof(line), "gc-died %d\n",
-					 WTERMSIG(st));
+				         WTERMSIG(st));
 			else
 				snprintf(line, sizeof(line), "gc-exited %d\n",
-					 WEXITSTATUS(st));
+				         WEXITSTATUS(st));
 			put(line);
 			break;
 		}

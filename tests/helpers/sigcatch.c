@@ -75,8 +75,8 @@ parse_sig(const char *s)
 	static const struct {
 		const char *name;
 		int signo;
-	} names[] = {{"HUP", SIGHUP},	{"INT", SIGINT},   {"QUIT", SIGQUIT},
-		     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}};
+	} names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT},
+	             {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}};
 	char *end;
 	long v;
 	size_t i;
@@ -121,8 +121,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: sigcatch [-t] [-x SIG]... REPORT\n");
 		return 64;
 	}
-	report_fd = open(argv[optind], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-			 0644);
+	report_fd =
+	    open(argv[optind], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (report_fd < 0) {
 		perror("sigcatch: open");
 		return 66;
@@ -140,9 +140,9 @@ main(int argc, char **argv)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (tty) {
-		n = snprintf(line, sizeof(line), "tty pid=%d pgrp=%d fg=%d sid=%d\n",
-			     (int)getpid(), (int)getpgrp(), (int)tcgetpgrp(0),
-			     (int)getsid(0));
+		n = snprintf(line, sizeof(line),
+		             "tty pid=%d pgrp=%d fg=%d sid=%d\n", (int)getpid(),
+		             (int)getpgrp(), (int)tcgetpgrp(0), (int)getsid(0));
 		if (n > 0 && (size_t)n < sizeof(line))
 			put(line, (size_t)n);
 	}

@@ -151,8 +151,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return 64;
-	report_fd = open(argv[optind], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-			 0644);
+	report_fd =
+	    open(argv[optind], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (report_fd < 0 || pipe(p) < 0)
 		return 66;
 	memset(&sa, 0, sizeof(sa));
