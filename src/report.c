@@ -106,10 +106,8 @@ report_probe(const struct init *in, struct out *o)
 static void
 report_json(const struct init *in, int64_t now, struct out *o)
 {
-	char checks[5120];
+	int n;
 
-	if (fscheck_json(&in->checks, checks, sizeof(checks)) < 0)
-		fmt_snprintf(checks, sizeof(checks), "[]");
 	out_printf(o, "{\"state\": \"%s\", \"pid\": %d, ", report_state(in),
 	           in->child_running ? (int)in->child : 0);
 	out_printf(o, "\"uptime_seconds\": %lld, \"restarts\": %lu, ",
@@ -117,7 +115,15 @@ report_json(const struct init *in, int64_t now, struct out *o)
 	out_printf(o, "\"ready\": %s, \"probe\": ",
 	           health_ready(in) ? "true" : "false");
 	report_probe(in, o);
-	out_printf(o, ", \"checks\": %s}\n", checks);
+	out_printf(o, ", \"checks\": ");
+	n = o->full
+	        ? -1
+	        : fscheck_json(&in->checks, o->buf + o->len, o->size - o->len);
+	if (n < 0)
+		o->full = 1;
+	else
+		o->len += (size_t)n;
+	out_printf(o, "}\n");
 }
 
 static void
@@ -210,45 +216,48 @@ reason(int code)
 	return "Service Unavailable";
 }
 
+#define REPORT_HEAD_MAX 256 /* room kept for the response head */
+
 int
 report_respond(const struct init *in, const char *req, size_t len, int64_t now,
                char *out, size_t size)
 {
-	char bodybuf[8192];
-	struct out body = {bodybuf, sizeof(bodybuf), 0, 0};
-	struct out o = {out, size, 0, 0};
+	char headbuf[REPORT_HEAD_MAX];
+	struct out head = {headbuf, sizeof(headbuf), 0, 0};
+	struct out body = {out + REPORT_HEAD_MAX, 0, 0, 0};
 	const char *ctype = "text/plain";
 	struct http_req rq;
 	int r = http_parse_request(req, len, 0, &rq);
-	bool head = false;
+	bool is_head = false;
 	int code;
 
 	if (r == HTTP_PARTIAL && len < HTTP_REQ_MAX)
 		return -2;
+	if (size <= REPORT_HEAD_MAX)
+		return -1;
+	body.size = size - REPORT_HEAD_MAX;
 	if (r == HTTP_PARTIAL || r == HTTP_TOO_MANY)
 		code = 431;
 	else if (r < 0)
 		code = 400;
-	else if ((head = rq.method_len == 4 && !memcmp(rq.method, "HEAD", 4)) ||
+	else if ((is_head =
+	              rq.method_len == 4 && !memcmp(rq.method, "HEAD", 4)) ||
 	         (rq.method_len == 3 && !memcmp(rq.method, "GET", 3)))
 		code = report_route(in, &rq, now, &body, &ctype);
 	else
 		code = 405;
 	if (code >= 400 && code != 404 && code != 503)
 		out_printf(&body, "%s\n", reason(code));
-	out_printf(&o, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n", code,
+	out_printf(&head, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n", code,
 	           reason(code), ctype);
-	out_printf(&o,
+	out_printf(&head,
 	           "Content-Length: %zu\r\nConnection: close\r\n"
 	           "Cache-Control: no-store\r\n%s\r\n",
 	           body.len, code == 405 ? "Allow: GET, HEAD\r\n" : "");
-	if (o.full || body.full)
+	if (head.full || body.full)
 		return -1;
-	if (!head) {
-		if (body.len > o.size - o.len)
-			return -1;
-		memcpy(o.buf + o.len, body.buf, body.len);
-		o.len += body.len;
-	}
-	return (int)o.len;
+	/* The body was written after the room for the head: close the gap. */
+	memmove(out + head.len, body.buf, is_head ? 0 : body.len);
+	memcpy(out, head.buf, head.len);
+	return (int)(head.len + (is_head ? 0 : body.len));
 }

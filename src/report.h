@@ -9,8 +9,9 @@
 
 /*
  * The whole response to the request bytes req[0..len) (pure: no I/O).
- * Returns its length in out (at most size), -2 when the request head is
- * not complete yet, or -1 if the response did not fit.
+ * Returns its length in out, -2 when the request head is not complete yet,
+ * or -1 if the response did not fit: out needs 256 bytes for the head
+ * plus the body.
  */
 int report_respond(const struct init *in, const char *req, size_t len,
                    int64_t now, char *out, size_t size);

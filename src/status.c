@@ -128,7 +128,7 @@ status_read(struct init *in, int i, int64_t now)
 {
 	struct status_client *cl = &in->clients[i];
 	char *buf = in->client_buf[i];
-	char out[10240];
+	char out[8192];
 	ssize_t n;
 	int len;
 
