@@ -476,11 +476,11 @@ Test(report, response_must_fit)
 	cr_assert_gt(full, 0);
 	cr_assert_eq(report_respond(&in, g, len, NOW, small, 0), -1);
 	cr_assert_eq(report_respond(&in, g, len, NOW, small, 10), -1);
-	/* out needs room for the head (256 bytes kept) and the body. */
-	n = report_respond(&in, g, len, NOW, out, 256 + 3);
+	/* out needs room for the head (256 bytes kept), the body and a NUL. */
+	n = report_respond(&in, g, len, NOW, out, 256 + 3 + 1);
 	cr_assert_eq(n, full, "head room plus body: %d", n);
 	/* "ok\n" is 3 bytes: sizes that cut the body. */
-	for (size = 256; size < 256 + 3; size++) {
+	for (size = 256; size < 256 + 3 + 1; size++) {
 		n = report_respond(&in, g, len, NOW, out, size);
 		cr_expect_eq(n, -1,
 		             "size %zu of %d: returned %d, a response cut "
