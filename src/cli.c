@@ -131,7 +131,7 @@ set_signal_list(struct pctx *p, uint64_t *out, const char *v, size_t len)
 	while (i < len) {
 		for (j = i; j < len && v[j] != ','; j++)
 			;
-		if ((s = value_signal(v + i, j - i)) < 0)
+		if ((s = value_signal(v + i, j - i)) < 1)
 			return bad(p, "signal", v + i, j - i);
 		*out |= UINT64_C(1) << (s - 1);
 		i = j + 1;

@@ -8,9 +8,9 @@
  * for the end of a pipe only the middle one held, so it exits only once it
  * is orphaned, and becomes a zombie for the init to reap. With -p each
  * grandchild appends "orphan PID\n" to REPORT (before its middle process
- * exits). When all middle processes
- * are reaped it appends "orphans-done N\n" to REPORT, then execs PROGRAM
- * (or pauses forever when there is none).
+ * exits). When all middle processes are reaped it appends
+ * "orphans-done N\n" to REPORT, then execs PROGRAM (or pauses forever when
+ * there is none).
  */
 #include <errno.h>
 #include <fcntl.h>
