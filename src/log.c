@@ -21,14 +21,15 @@
 static struct {
 	int verbosity;         /* enum log_level */
 	int fd;                /* where lines go */
-	int how;               /* LOG_WRITE, LOG_SEND or LOG_POLL */
+	int how;               /* LOG_WRITE, LOG_SEND, LOG_POLL or LOG_DEAD */
 	unsigned long dropped; /* lines dropped on a full stderr */
 } lg = {0, 2, 0, 0};
 
 enum {
 	LOG_WRITE, /* own non-blocking description, or a regular file */
 	LOG_SEND,  /* a socket: send(MSG_DONTWAIT) */
-	LOG_POLL   /* a tty or other: write only when poll says it fits */
+	LOG_POLL,  /* a tty or other: write only when poll says it fits */
+	LOG_DEAD   /* the reader is gone (EPIPE): drop every line */
 };
 
 /*
@@ -78,8 +79,9 @@ log_emit(const char *buf, size_t len)
 	struct pollfd pfd = {lg.fd, POLLOUT, 0};
 	ssize_t n;
 
-	if (lg.how == LOG_POLL &&
-	    (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))) {
+	if (lg.how == LOG_DEAD ||
+	    (lg.how == LOG_POLL &&
+	     (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT)))) {
 		lg.dropped++;
 		return;
 	}
@@ -91,6 +93,10 @@ log_emit(const char *buf, size_t len)
 	} while (n < 0 && errno == EINTR);
 	if (n < 0 || (size_t)n != len)
 		lg.dropped++;
+	/* Nobody reads stderr any more: each write would only raise another
+	 * SIGPIPE and wake the loop again. */
+	if (n < 0 && errno == EPIPE)
+		lg.how = LOG_DEAD;
 }
 
 /* Append at most what fits, keeping room for the newline. */

@@ -35,7 +35,7 @@ with open(os.path.join(ROOT, "VERSION")) as f:
 HANG = 20  # seconds: a hang-catcher, never a speed limit
 # Every process a test starts carries this in its environment, so that
 # sweep() finds what escaped (an orphan of a ward that died, say).
-TAG = "WARD_CORE_E2E_SESSION"
+TAG = "E2E_CORE_SESSION"  # not WARD_*: ward reads those
 TAG_VALUE = f"{os.getpid()}-{time.time_ns()}"
 MODES = ["pid1", "subreaper"]
 PID1_PREFIX = ["unshare", "--pid", "--fork", "--mount-proc"]
@@ -198,7 +198,10 @@ class Report:
             m = [x for x in m if x]
             if len(m) >= count:
                 return m
-            if self.ward is not None and gone(self.ward.pid):
+            if self.ward is not None and self.ward.gone():
+                m = [x for x in map(rx.fullmatch, self.lines()) if x]
+                if len(m) >= count:  # written just before ward exited
+                    return m
                 raise AssertionError(
                     f"ward is gone while waiting for /{pattern}/ in "
                     f"{self.path} {self.lines()[-20:]}; ward's status "
@@ -253,25 +256,37 @@ class Ward:
         self._pid = None
         self.returncode = None
 
+    def _find(self):
+        """ward's host pid if it can be seen now, else None."""
+        if self.mode == "subreaper":
+            return self.proc.pid
+        want = os.path.realpath(WARD)
+        for c in children(self.proc.pid):
+            if exe(c) == want:
+                return c
+        return None
+
     @property
     def pid(self):
         """Host pid of ward itself (unshare's child in pid1 mode)."""
         if self._pid is None:
-            if self.mode == "subreaper":
-                self._pid = self.proc.pid
-            else:
-                want = os.path.realpath(WARD)
-
-                def find():
-                    for c in children(self.proc.pid):
-                        if exe(c) == want:
-                            return c
-                    assert self.proc.poll() is None, \
-                        f"ward exited early: {self.proc.returncode}\n" \
-                        f"{self.stderr()}"
-                    return None
-                self._pid = wait_until(find, what="ward under unshare")
+            def find():
+                p = self._find()
+                assert p or self.proc.poll() is None, \
+                    f"ward exited early: {self.proc.returncode}\n" \
+                    f"{self.stderr()}"
+                return p
+            self._pid = wait_until(find, what="ward under unshare")
         return self._pid
+
+    def gone(self):
+        """True once ward itself has exited (or is a zombie)."""
+        if self._pid is None:
+            exited = self.proc.poll() is not None
+            self._pid = self._find()
+            if self._pid is None:
+                return exited
+        return gone(self._pid)
 
     def kill(self, sig):
         os.kill(self.pid, sig)
@@ -300,10 +315,7 @@ class Ward:
 
     def lines(self):
         """stderr as lines, each checked to carry ward's prefix."""
-        ls = [ln for ln in self.stderr().splitlines() if ln.strip()]
-        bad = [ln for ln in ls if not ln.startswith("ward: ")]
-        assert not bad, f"stderr lines without 'ward: ' prefix: {bad}"
-        return ls
+        return ward_lines(self.stderr())
 
     def cleanup(self):
         """Kill whatever is left of this ward and its whole tree."""

@@ -14,6 +14,7 @@ from conftest import base_env, helper, run, ward_lines
 def start_tree(spawn, mode, report, *flags, env=None):
     r = report()
     w = spawn(mode, list(flags) + [helper("tree"), str(r)], env=env)
+    r.ward = w
     r.wait("ready")
     r.wait(r"gc \d+")
     return w, r
@@ -46,8 +47,8 @@ def forwarded_usr1_logged(spawn, report, env, *flags):
     r = report()
     w = spawn("subreaper", list(flags) + [helper("sigcatch"), "-x", "TERM",
                                           str(r)], env=env)
-    r.wait("ready")
     r.ward = w
+    r.wait("ready")
     w.kill(signal.SIGUSR1)
     r.wait_signal(10)
     w.kill(signal.SIGTERM)

@@ -43,9 +43,9 @@ def start_with_orphans(spawn, mode, report, n, *flags, tell=False,
         args.append("-p")
     args += ["--", helper("sigcatch"), "-x", "TERM", str(r)]
     w = spawn(mode, args, stderr=stderr)
-    r.wait(rf"orphans-done {n}", timeout=180)
-    r.wait("ready")
     r.ward = w
+    r.wait(rf"orphans-done {n}", timeout=120)
+    r.wait("ready")
     child = main_child(w, "sigcatch")
     return w, r, child
 

@@ -28,6 +28,7 @@ def start_tree(spawn, mode, report, *flags, tree=(), env=None):
     r = report()
     w = spawn(mode, list(flags) + [helper("tree")] + list(tree) + [str(r)],
               env=env)
+    r.ward = w
     r.wait("ready")
     gc = int(r.wait(r"gc (\d+)")[0].group(1))
     return w, r, gc if mode == "subreaper" else None
@@ -151,8 +152,8 @@ def test_signals_during_grace_are_forwarded(mode, spawn, report):
     r = report()
     w = spawn(mode, ["--grace", "20s", helper("sigcatch"), "-x", "USR2",
                      str(r)])
-    r.wait("ready")
     r.ward = w
+    r.wait("ready")
     t0 = time.monotonic()
     w.kill(signal.SIGTERM)
     r.wait_signal(15)  # caught: the child lives on, the grace period runs
@@ -167,8 +168,8 @@ def test_term_in_grace_is_forwarded_again(mode, spawn, report):
     r = report()
     w = spawn(mode, ["--grace", "20s", helper("sigcatch"), "-x", "INT",
                      str(r)])
-    r.wait("ready")
     r.ward = w
+    r.wait("ready")
     w.kill(signal.SIGTERM)
     r.wait_signal(15)
     w.kill(signal.SIGTERM)

@@ -45,8 +45,8 @@ def start_catcher(spawn, mode, report, *flags, exits=("TERM", "INT"),
     for s in exits:
         xs += ["-x", str(int(SIG["SIG" + s]))]
     w = spawn(mode, list(flags) + [helper("sigcatch")] + xs + [str(r)], **kw)
-    r.wait("ready")
     r.ward = w
+    r.wait("ready")
     return w, r
 
 
@@ -159,6 +159,29 @@ def test_shutdown_signal_rewritten_to_0_starts_nothing(mode, spawn, report):
     assert w.wait() == 128 + 12, w.stderr()
 
 
+def test_shutdown_counts_the_signal_received_not_the_rewrite(mode, spawn,
+                                                           report):
+    # TERM arrives as USR1 at the child, yet TERM is what ward received:
+    # the shutdown starts (and --grace 0 kills the child that survives USR1).
+    w, r = start_catcher(spawn, mode, report, "--grace", "0",
+                         "-r", "TERM:USR1", exits=())
+    w.kill(signal.SIGTERM)
+    assert w.wait() == 128 + 9, w.stderr()
+    assert 15 not in r.signals()
+
+
+def test_signal_rewritten_to_term_starts_no_shutdown(mode, spawn, report):
+    w, r = start_catcher(spawn, mode, report, "--grace", "0",
+                         "-r", "USR1:TERM", exits=("USR2",))
+    w.kill(signal.SIGUSR1)
+    r.wait_signal(15)
+    w.kill(signal.SIGHUP)
+    r.wait_signal(1)  # still alive: USR1 started nothing
+    w.kill(signal.SIGUSR2)
+    assert w.wait() == 128 + 12, w.stderr()
+    assert r.signals() == [15, 1, 12]
+
+
 # --- shutdown signals -----------------------------------------------------
 
 def test_quit_is_forwarded_but_starts_no_shutdown(mode, spawn, report):
@@ -203,8 +226,8 @@ def test_shutdown_signals_changes_the_set(mode, spawn, report, how):
 def start_pgroup(spawn, mode, report, *flags, env=None):
     r = report()
     w = spawn(mode, list(flags) + [helper("pgroup"), str(r)], env=env)
-    r.wait("ready")
     r.ward = w
+    r.wait("ready")
     return w, r
 
 
@@ -296,8 +319,8 @@ def spawn_on_tty(spawn, mode, report, *flags, exits=("TERM",)):
     w = spawn(mode, list(flags) + [helper("sigcatch"), "-t"] + xs + [str(r)],
               stdin=slave, start_new_session=True, preexec_fn=take_tty)
     os.close(slave)
-    r.wait("ready")
     r.ward = w
+    r.wait("ready")
     return w, r, master
 
 
@@ -313,9 +336,8 @@ def test_tty_child_is_foreground_process_group(mode, spawn, report):
         t = tty_line(r)
         assert t["pgrp"] == t["pid"], t  # its own process group
         assert t["fg"] == t["pgrp"], t  # ... in the foreground
-        child = [c for c in w.children()]
-        assert len(child) == 1
-        assert proc_stat(w.pid)[2] != proc_stat(child[0])[2]
+        (child,) = w.children()
+        assert proc_stat(w.pid)[2] != proc_stat(child)[2]  # not ward's group
         end_with_term(w, r)
     finally:
         os.close(master)

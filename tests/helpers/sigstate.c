@@ -15,7 +15,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+/* The kernel's struct sigaction on x86-64 and friends. */
+struct ksigaction {
+	void (*handler)(int);   /* SIG_DFL here */
+	unsigned long flags;    /* 0 */
+	void (*restorer)(void); /* unused for SIG_DFL */
+	unsigned long mask;     /* 0 */
+};
+
+/*
+ * Start from a clean slate whatever this process inherited: every signal
+ * back to SIG_DFL, 32 and 33 included (glibc's sigaction refuses those, so
+ * the raw system call).
+ */
+static void
+reset_all(void)
+{
+	struct ksigaction k;
+	int s;
+
+	memset(&k, 0, sizeof(k));
+	k.handler = SIG_DFL;
+	for (s = 1; s <= 64; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			syscall(SYS_rt_sigaction, s, &k, NULL, 8);
+}
 
 static int
 append_state(const char *report, const char *who)
@@ -81,6 +108,7 @@ main(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "exec") != 0)
 		return 64;
 	sigemptyset(&set);
+	reset_all();
 	optind = 2;
 	while ((opt = getopt(argc, argv, "+b:i:")) != -1) {
 		switch (opt) {
