@@ -48,7 +48,7 @@ build/asan/tests/test_%: tests/test_%.c $(LIBSRC:src/%.c=build/asan/%.o) tests/g
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Isrc $(SAN_CFLAGS) -o $@ $< $(LIBSRC:src/%.c=build/asan/%.o) -lcriterion
 
-build/helpers/%: tests/helpers/%.c
+build/helpers/%: tests/helpers/%.c tests/helpers/report.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARNFLAGS) -O2 -o $@ $<
 

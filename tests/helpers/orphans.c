@@ -20,21 +20,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "report.h"
+
 static void
 put(int fd, const char *s)
 {
-	size_t n = strlen(s);
-
-	while (n > 0) {
-		ssize_t r = write(fd, s, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return;
-		s += r;
-		n -= (size_t)r;
-	}
+	report_write(fd, s);
 }
 
 /*

@@ -18,24 +18,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "report.h"
+
 static int report_fd = -1;
 static volatile sig_atomic_t got_usr2;
 
 static void
 put(const char *s)
 {
-	size_t n = strlen(s);
-
-	while (n > 0) {
-		ssize_t r = write(report_fd, s, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return;
-		s += r;
-		n -= (size_t)r;
-	}
+	report_write(report_fd, s);
 }
 
 static void
