@@ -87,8 +87,7 @@ sig_setup(struct sig_saved *sv)
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, KSIGSET) < 0)
 		return -1;
 	all = ~UINT64_C(0);
-	return (int)syscall(SYS_signalfd4, -1, &all, KSIGSET,
-	                    SFD_NONBLOCK | SFD_CLOEXEC);
+	return (int)syscall(SYS_signalfd4, -1, &all, KSIGSET, SFD_CLOEXEC);
 }
 
 int

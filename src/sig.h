@@ -21,13 +21,14 @@ enum sig_action {
 
 /*
  * Save the mask and dispositions ward was started with, block all signals,
- * catch the synchronous-fault ones, and return a non-blocking signalfd for
- * all; -1 with errno on failure.
+ * catch the synchronous-fault ones, and return a signalfd for all (a
+ * blocking one: read it only when poll says so, or when there is nothing
+ * else to wait for); -1 with errno on failure.
  */
 int sig_setup(struct sig_saved *sv);
 
-/* Read up to max pending signals into si: how many, 0 when none is
- * pending, -1 on error. */
+/* Read up to max pending signals into si (blocks until one is there):
+ * how many, or -1 on error. */
 int sig_read(int fd, struct signalfd_siginfo *si, int max);
 
 /* What to do with si; self is ward's own pid. */
