@@ -13,7 +13,7 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 
 fuzz-build: $(FUZZ_BIN)
 
-$(FUZZ_BIN): build/fuzz/%: fuzz/%.c src/http.c src/http.h src/defs.h
+$(FUZZ_BIN): build/fuzz/%: fuzz/%.c fuzz/fuzz_common.h src/http.c src/http.h src/defs.h
 	@mkdir -p $(@D)
 	$(CLANG) $(CPPFLAGS) $(WARNFLAGS) -Isrc $(FUZZ_CFLAGS) -o $@ $< src/http.c
 

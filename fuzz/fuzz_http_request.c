@@ -1,92 +1,20 @@
 /* fuzz_http_request.c: libFuzzer target of http_parse_request. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz_common.h"
 
-#include "http.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* s[0..n) lies within the head buf[0..r) and holds no CR, LF or NUL. */
-static void
-check_span(const char *buf, int r, const char *s, size_t n)
-{
-	if (n == 0)
-		return;
-	if (s < buf || s + n > buf + r || memchr(s, '\r', n) != NULL ||
-	    memchr(s, '\n', n) != NULL || memchr(s, '\0', n) != NULL)
-		abort();
-}
-
-/* The invariants of a successful parse of buf. */
-static void
-check_ok(const char *buf, int r, const struct http_req *q)
-{
-	const struct http_header *h;
-	size_t i;
-
-	if (q->method_len == 0 || q->path_len == 0 ||
-	    q->num_headers > HTTP_MAX_HEADERS ||
-	    (q->minor_version != 0 && q->minor_version != 1))
-		abort();
-	check_span(buf, r, q->method, q->method_len);
-	check_span(buf, r, q->path, q->path_len);
-	for (i = 0; i < q->num_headers; i++) {
-		h = &q->headers[i];
-		if (h->name_len == 0 || memchr(h->name, ':', h->name_len))
-			abort();
-		check_span(buf, r, h->name, h->name_len);
-		check_span(buf, r, h->value, h->value_len);
-		if (h->value_len > 0 &&
-		    (h->value[0] == ' ' || h->value[0] == '\t' ||
-		     h->value[h->value_len - 1] == ' ' ||
-		     h->value[h->value_len - 1] == '\t'))
-			abort();
-	}
-}
-
-/* Parse data[0..n) from an exact-size heap copy: ASan sees any overread. */
 static int
-parse(const uint8_t *data, size_t n, size_t last_len)
+parse_one(const char *buf, size_t n, size_t last_len)
 {
 	struct http_req q;
-	char *buf = malloc(n ? n : 1);
 	int r;
 
-	if (buf == NULL)
-		abort();
-	memcpy(buf, data, n);
 	memset(&q, 0, sizeof(q));
 	r = http_parse_request(buf, n, last_len, &q);
-	if (r > (int)n || r == 0 || r < HTTP_TOO_MANY)
+	if (r <= 0)
+		return r;
+	if (q.method_len == 0 || q.path_len == 0)
 		abort();
-	if (r > 0)
-		check_ok(buf, r, &q);
-	free(buf);
+	check_span(buf, r, q.method, q.method_len);
+	check_span(buf, r, q.path, q.path_len);
+	check_headers(buf, r, q.headers, q.num_headers, q.minor_version);
 	return r;
-}
-
-/*
- * Besides not crashing: a prefix gives HTTP_PARTIAL or the result of the
- * whole (a success only once the head is complete), and the last_len hint
- * never changes a success.
- */
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	size_t n = size / 2;
-	int r, rp, rh;
-
-	r = parse(data, size, 0);
-	rp = parse(data, n, 0);
-	if (r > 0 && rp != ((size_t)r <= n ? r : HTTP_PARTIAL))
-		abort();
-	if (r < 0 && rp != HTTP_PARTIAL && rp != r)
-		abort();
-	if (rp == HTTP_PARTIAL) {
-		rh = parse(data, size, n);
-		if (rh != r && !(r < 0 && rh == HTTP_PARTIAL))
-			abort();
-	}
-	return 0;
 }
