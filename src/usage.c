@@ -99,8 +99,8 @@ void
 usage_error(const char *msg)
 {
 	char buf[384];
-	int n = fmt_snprintf(buf, sizeof(buf), "ward: %s\nTry 'ward --help'\n",
-	                     msg);
+	int n = fmt_snprintf(buf, sizeof(buf),
+	                     "ward: %s\nward: Try 'ward --help'\n", msg);
 
 	if (n > 0)
 		usage_put(2, buf);

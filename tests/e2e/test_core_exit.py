@@ -169,13 +169,13 @@ def test_usage_error_exit_2_one_line_plus_hint_and_starts_nothing(args,
 
 
 def assert_usage_message(stderr):
-    # One `ward: ...` line, then the hint (GNU's habit: it may go without
-    # the prefix).
+    # One `ward: ...` line saying what is wrong, then the hint, which
+    # carries the prefix too (SPEC section 5: every line ward writes).
     ls = [ln for ln in stderr.splitlines() if ln.strip()]
     assert len(ls) == 2, ls
     assert ls[0].startswith("ward: "), ls
     assert "Try 'ward --help'" not in ls[0], ls
-    assert "Try 'ward --help'" in ls[1], ls
+    assert ls[1] == "ward: Try 'ward --help'", ls
 
 
 @pytest.mark.parametrize("var,value", [
