@@ -36,7 +36,7 @@ die() {
 	exit 1
 }
 
-# ---- set-up (tests/containers/README: facts from the shared recipe) ------
+# ---- set-up: what this host kind needs for podman and runc ---------------
 
 # crun 1.8 refuses this host's hybrid cgroups: use runc. podman's default
 # rlimits exceed the hard limits here, without CAP_SYS_RESOURCE.
