@@ -7,12 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Write all of s to fd, retrying on EINTR; give up on any other error. */
+/* Write s[0..n) to fd, retrying on EINTR; give up on any other error. */
 static inline void
-report_write(int fd, const char *s)
+report_writen(int fd, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	while (n > 0) {
 		ssize_t r = write(fd, s, n);
 
@@ -23,6 +21,13 @@ report_write(int fd, const char *s)
 		s += r;
 		n -= (size_t)r;
 	}
+}
+
+/* Write the string s to fd. */
+static inline void
+report_write(int fd, const char *s)
+{
+	report_writen(fd, s, strlen(s));
 }
 
 #endif

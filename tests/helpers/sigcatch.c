@@ -21,22 +21,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "report.h"
+
 static int report_fd = -1;
 static volatile uint64_t exit_mask;
 
 static void
 put(const char *s, size_t n)
 {
-	while (n > 0) {
-		ssize_t r = write(report_fd, s, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return;
-		s += r;
-		n -= (size_t)r;
-	}
+	report_writen(report_fd, s, n);
 }
 
 static void
