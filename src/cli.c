@@ -8,35 +8,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "opt.h"
 #include "value.h"
-
-enum opt_id {
-	O_SUBREAPER,
-	O_PGROUP,
-	O_REMAP,
-	O_PDEATH,
-	O_VERBOSE,
-	O_WARN,
-	O_LICENSE,
-	O_REWRITE,
-	O_QUIET,
-	O_GRACE,
-	O_SHUTSIG,
-	O_PROBE,
-	O_PINTERVAL,
-	O_PTIMEOUT,
-	O_PSTART,
-	O_PRETRIES,
-	O_ONUNHEALTHY,
-	O_LISTEN,
-	O_CHECK,
-	O_CHECKTIMEOUT,
-	O_ROROOT,
-	O_TMPFS,
-	O_WRITABLE,
-	O_VERSION,
-	O_HELP
-};
 
 enum opt_kind {
 	K_FLAG,  /* on when given */
@@ -80,270 +53,6 @@ static const struct opt {
 };
 #define NOPTS (int)(sizeof(opts) / sizeof(opts[0]))
 
-/* Parsing context: the config being filled and the error buffer. */
-struct pctx {
-	struct config *c;   /* the result */
-	char *err;          /* one-line message on failure */
-	size_t errlen;      /* its size */
-	int vcount;         /* -v given this many times */
-	int quiet;          /* -q */
-	unsigned long seen; /* options already given on the command line */
-	char src[48];       /* "--grace" or "WARD_GRACE", for messages */
-};
-
-static int
-fail(struct pctx *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fmt_vsnprintf(p->err, p->errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
-bad(struct pctx *p, const char *what, const char *v, size_t len)
-{
-	return fail(p, "%s: bad %s '%.*s'", p->src, what, (int)len, v);
-}
-
-static int
-set_duration(struct pctx *p, int64_t *out, const char *v, size_t len,
-             int positive)
-{
-	int64_t d = value_duration(v, len);
-
-	if (d < 0 || (positive && d == 0))
-		return bad(p, "duration", v, len);
-	*out = d;
-	return 0;
-}
-
-static int
-set_signal_list(struct pctx *p, uint64_t *out, const char *v, size_t len)
-{
-	size_t i = 0;
-	size_t j;
-	int s;
-
-	*out = 0;
-	while (i < len) {
-		for (j = i; j < len && v[j] != ','; j++)
-			;
-		if ((s = value_signal(v + i, j - i)) < 1)
-			return bad(p, "signal", v + i, j - i);
-		*out |= UINT64_C(1) << (s - 1);
-		i = j + 1;
-	}
-	return 0;
-}
-
-static int
-set_rewrite(struct pctx *p, const char *v, size_t len)
-{
-	const char *colon = memchr(v, ':', len);
-	int from;
-	int to;
-
-	if (!colon)
-		return bad(p, "rewrite (want FROM:TO)", v, len);
-	from = value_signal(v, colon - v);
-	to = colon + 2 == v + len && colon[1] == '0'
-	         ? 0
-	         : value_signal(colon + 1, v + len - colon - 1);
-	if (from < 0 || to < 0)
-		return bad(p, "rewrite (want FROM:TO)", v, len);
-	p->c->rewrite[from] = (signed char)to;
-	return 0;
-}
-
-static int
-set_path(struct pctx *p, struct path_req *reqs, int *n, const char *v,
-         size_t len, int sized)
-{
-	const char *colon = sized ? memrchr(v, ':', len) : NULL;
-	int64_t size = 0;
-
-	if (*n >= CFG_MAX_PATHS)
-		return fail(p, "%s: more than %d paths", p->src, CFG_MAX_PATHS);
-	if (colon) {
-		size = value_size(colon + 1, v + len - colon - 1);
-		if (size < 0)
-			return bad(p, "size", colon + 1, v + len - colon - 1);
-		len = colon - v;
-	}
-	if (len == 0 || v[0] != '/' || len >= 256)
-		return bad(p, "path (want an absolute path)", v, len);
-	reqs[*n].path = v;
-	reqs[*n].path_len = len;
-	reqs[*n].min_size = (uint64_t)size;
-	(*n)++;
-	return 0;
-}
-
-static int
-set_url(struct pctx *p, struct url *u, const char *v, size_t len)
-{
-	char buf[URL_PATH_MAX + URL_HOST_MAX + 16];
-	const char *why = "";
-
-	if (len >= sizeof(buf))
-		return fail(p, "%s: URL too long", p->src);
-	memcpy(buf, v, len);
-	buf[len] = '\0';
-	if (url_parse(buf, u, &why) < 0)
-		return fail(p, "%s: %s: %s", p->src, buf, why);
-	return 0;
-}
-
-static int
-set_listen(struct pctx *p, const char *v, size_t len)
-{
-	struct config *c = p->c;
-	char buf[80];
-	const char *why = "";
-
-	if (len >= sizeof(buf))
-		return bad(p, "address", v, len);
-	memcpy(buf, v, len);
-	buf[len] = '\0';
-	if (url_parse_listen(buf, &c->listen, &c->listen_len, &c->listen_any,
-	                     &why) < 0)
-		return fail(p, "%s: %s: %s", p->src, buf, why);
-	c->has_listen = true;
-	return 0;
-}
-
-static int
-set_unhealthy(struct pctx *p, const char *v, size_t len)
-{
-	static const char *const names[] = {"none", "restart", "exit"};
-	int i;
-
-	for (i = 0; i < 3; i++)
-		if (strlen(names[i]) == len && memcmp(v, names[i], len) == 0) {
-			p->c->on_unhealthy = (enum on_unhealthy)i;
-			return 0;
-		}
-	return bad(p, "action (want none, restart or exit)", v, len);
-}
-
-/* Apply one value (or the flag) of option id to the config. */
-static int
-apply(struct pctx *p, int id, const char *v, size_t len)
-{
-	struct config *c = p->c;
-	int64_t n;
-	int s;
-
-	switch (id) {
-	case O_REMAP:
-		if ((n = value_uint(v, len, 255)) < 0)
-			return bad(p, "exit code", v, len);
-		c->remap[n / 8] |= 1 << (n % 8);
-		return 0;
-	case O_PDEATH:
-		if ((s = value_signal(v, len)) < 0)
-			return bad(p, "signal", v, len);
-		c->pdeathsig = s;
-		return 0;
-	case O_REWRITE:
-		return set_rewrite(p, v, len);
-	case O_GRACE:
-		return set_duration(p, &c->grace_ms, v, len, 0);
-	case O_SHUTSIG:
-		return set_signal_list(p, &c->shutdown_sigs, v, len);
-	case O_PROBE:
-		c->has_probe = true;
-		return set_url(p, &c->probe, v, len);
-	case O_PINTERVAL:
-		return set_duration(p, &c->probe_interval_ms, v, len, 1);
-	case O_PTIMEOUT:
-		return set_duration(p, &c->probe_timeout_ms, v, len, 1);
-	case O_PSTART:
-		return set_duration(p, &c->probe_start_ms, v, len, 0);
-	case O_PRETRIES:
-		if ((n = value_uint(v, len, 1000000)) < 1)
-			return bad(p, "count", v, len);
-		c->probe_retries = (int)n;
-		return 0;
-	case O_ONUNHEALTHY:
-		return set_unhealthy(p, v, len);
-	case O_LISTEN:
-		return set_listen(p, v, len);
-	case O_CHECK:
-		c->mode = MODE_CHECK;
-		return set_url(p, &c->check, v, len);
-	case O_CHECKTIMEOUT:
-		return set_duration(p, &c->check_timeout_ms, v, len, 1);
-	case O_TMPFS:
-		return set_path(p, c->checks.tmpfs, &c->checks.ntmpfs, v, len,
-		                1);
-	case O_WRITABLE:
-		return set_path(p, c->checks.writable, &c->checks.nwritable, v,
-		                len, 0);
-	}
-	return 0;
-}
-
-/* Turn a flag on or off. */
-static void
-apply_flag(struct pctx *p, int id, int on)
-{
-	struct config *c = p->c;
-
-	switch (id) {
-	case O_PGROUP:
-		c->pgroup = on;
-		break;
-	case O_WARN:
-		c->warn_reaped = on;
-		break;
-	case O_QUIET:
-		p->quiet = on;
-		break;
-	case O_VERBOSE:
-		p->vcount = on ? p->vcount + 1 : 0;
-		break;
-	case O_ROROOT:
-		c->checks.readonly_root = on;
-		break;
-	case O_LICENSE:
-		c->mode = MODE_LICENSE;
-		break;
-	case O_VERSION:
-		c->mode = MODE_VERSION;
-		break;
-	case O_HELP:
-		c->mode = MODE_HELP;
-		break;
-	}
-}
-
-/* A repeatable option given on the command line replaces the variable. */
-static void
-reset(struct pctx *p, int id)
-{
-	struct config *c = p->c;
-	int i;
-
-	if (p->seen & (1UL << id))
-		return;
-	p->seen |= 1UL << id;
-	if (id == O_REMAP)
-		memset(c->remap, 0, sizeof(c->remap));
-	else if (id == O_REWRITE)
-		for (i = 0; i < WARD_NSIG; i++)
-			c->rewrite[i] = (signed char)i;
-	else if (id == O_TMPFS)
-		c->checks.ntmpfs = 0;
-	else if (id == O_WRITABLE)
-		c->checks.nwritable = 0;
-	else if (id == O_VERBOSE)
-		p->vcount = 0;
-}
-
 /* Value of NAME in envp, or NULL. */
 static const char *
 env_get(char **envp, const char *name)
@@ -358,7 +67,7 @@ env_get(char **envp, const char *name)
 
 /* Apply WARD_<NAME> of option id, if set. */
 static int
-env_option(struct pctx *p, char **envp, int id)
+env_option(struct opt_ctx *p, char **envp, int id)
 {
 	const struct opt *o = &opts[id];
 	const char *v;
@@ -375,11 +84,11 @@ env_option(struct pctx *p, char **envp, int id)
 	if (!(v = env_get(envp, p->src)))
 		return 0;
 	if (o->kind == K_VALUE)
-		return *v ? apply(p, id, v, strlen(v)) : 0;
+		return *v ? opt_apply(p, id, v, strlen(v)) : 0;
 	if (o->kind == K_LIST) {
 		for (i = 0; v[i]; i = v[j] ? j + 1 : j) {
 			j = i + strcspn(v + i, ",");
-			if (j > i && apply(p, id, v + i, j - i) < 0)
+			if (j > i && opt_apply(p, id, v + i, j - i) < 0)
 				return -1;
 		}
 		return 0;
@@ -389,17 +98,17 @@ env_option(struct pctx *p, char **envp, int id)
 		return 0;
 	}
 	if ((b = value_bool(v)) < 0)
-		return fail(p,
-		            "%s: bad boolean '%s' (want 1/true/yes or "
-		            "0/false/no)",
-		            p->src, v);
-	apply_flag(p, id, b);
+		return opt_fail(p,
+		                "%s: bad boolean '%s' (want 1/true/yes or "
+		                "0/false/no)",
+		                p->src, v);
+	opt_flag(p, id, b);
 	return 0;
 }
 
 /* tini's variables, with tini's meaning: set = on. */
 static int
-env_tini(struct pctx *p, char **envp)
+env_tini(struct opt_ctx *p, char **envp)
 {
 	const char *v;
 	int64_t n;
@@ -408,7 +117,7 @@ env_tini(struct pctx *p, char **envp)
 		p->c->pgroup = true;
 	if ((v = env_get(envp, "TINI_VERBOSITY"))) {
 		if ((n = value_uint(v, strlen(v), 9)) < 0)
-			return fail(p, "TINI_VERBOSITY: bad level '%s'", v);
+			return opt_fail(p, "TINI_VERBOSITY: bad level '%s'", v);
 		if (n == 0)
 			p->quiet = 1;
 		else
@@ -418,7 +127,7 @@ env_tini(struct pctx *p, char **envp)
 }
 
 static int
-env_all(struct pctx *p, char **envp, int check_mode)
+env_all(struct opt_ctx *p, char **envp, int check_mode)
 {
 	int id;
 
@@ -458,25 +167,25 @@ find_short(char ch)
 
 /* Give option id its value: inline (after = or the letter) or next arg. */
 static int
-take(struct pctx *p, int id, const char *inl, char **argv, int *i)
+take(struct opt_ctx *p, int id, const char *inl, char **argv, int *i)
 {
 	const char *v = inl;
 
 	if (opts[id].kind == K_FLAG || opts[id].kind == K_COUNT) {
 		if (inl)
-			return fail(p, "%s takes no value", p->src);
-		reset(p, id);
-		apply_flag(p, id, 1);
+			return opt_fail(p, "%s takes no value", p->src);
+		opt_reset(p, id);
+		opt_flag(p, id, 1);
 		return 0;
 	}
 	if (!v && !(v = argv[++*i]))
-		return fail(p, "%s needs a value", p->src);
-	reset(p, id);
-	return apply(p, id, v, strlen(v));
+		return opt_fail(p, "%s needs a value", p->src);
+	opt_reset(p, id);
+	return opt_apply(p, id, v, strlen(v));
 }
 
 static int
-arg_long(struct pctx *p, char **argv, int *i)
+arg_long(struct opt_ctx *p, char **argv, int *i)
 {
 	const char *a = argv[*i] + 2;
 	const char *eq = strchr(a, '=');
@@ -485,12 +194,12 @@ arg_long(struct pctx *p, char **argv, int *i)
 
 	fmt_snprintf(p->src, sizeof(p->src), "--%.*s", (int)len, a);
 	if (id < 0)
-		return fail(p, "unknown option '%s'", p->src);
+		return opt_fail(p, "unknown option '%s'", p->src);
 	return take(p, id, eq ? eq + 1 : NULL, argv, i);
 }
 
 static int
-arg_short(struct pctx *p, char **argv, int *i)
+arg_short(struct opt_ctx *p, char **argv, int *i)
 {
 	const char *a = argv[*i] + 1;
 	int id;
@@ -498,7 +207,7 @@ arg_short(struct pctx *p, char **argv, int *i)
 	for (; *a; a++) {
 		fmt_snprintf(p->src, sizeof(p->src), "-%c", *a);
 		if ((id = find_short(*a)) < 0)
-			return fail(p, "unknown option '%s'", p->src);
+			return opt_fail(p, "unknown option '%s'", p->src);
 		if (opts[id].kind == K_VALUE || opts[id].kind == K_LIST)
 			return take(p, id, a[1] ? a + 1 : NULL, argv, i);
 		if (take(p, id, NULL, argv, i) < 0)
@@ -509,7 +218,7 @@ arg_short(struct pctx *p, char **argv, int *i)
 
 /* Options stop at "--" or the first non-option; returns its index. */
 static int
-args_all(struct pctx *p, int argc, char **argv)
+args_all(struct opt_ctx *p, int argc, char **argv)
 {
 	int i;
 
@@ -553,7 +262,7 @@ has_check(int argc, char **argv)
 {
 	struct config scratch;
 	char err[8];
-	struct pctx p = {&scratch, err, sizeof(err), 0, 0, 0, ""};
+	struct opt_ctx p = {&scratch, err, sizeof(err), 0, 0, 0, ""};
 
 	defaults(&scratch, argc > 0 ? argv[0] : "ward");
 	return args_all(&p, argc, argv) >= 0 && scratch.mode == MODE_CHECK;
@@ -563,7 +272,7 @@ int
 cli_parse(struct config *c, int argc, char **argv, char **envp, char *err,
           size_t errlen)
 {
-	struct pctx p = {c, err, errlen, 0, 0, 0, ""};
+	struct opt_ctx p = {c, err, errlen, 0, 0, 0, ""};
 	int check = has_check(argc, argv);
 	int i;
 
@@ -575,11 +284,11 @@ cli_parse(struct config *c, int argc, char **argv, char **envp, char *err,
 	c->verbosity = p.quiet ? LOG_LVL_ERROR : p.vcount;
 	c->argv = argv + i;
 	if (c->mode == MODE_CHECK && i < argc)
-		return fail(&p, "--check takes no program: '%s'", argv[i]);
+		return opt_fail(&p, "--check takes no program: '%s'", argv[i]);
 	if (c->mode == MODE_RUN && i >= argc)
-		return fail(&p, "missing program to run");
+		return opt_fail(&p, "missing program to run");
 	if (c->probe_timeout_ms > c->probe_interval_ms && c->has_probe)
-		return fail(&p, "--probe-timeout is longer than "
-		                "--probe-interval");
+		return opt_fail(&p, "--probe-timeout is longer than "
+		                    "--probe-interval");
 	return 0;
 }
