@@ -85,7 +85,8 @@ loop_fds(const struct init *in, struct pset *ps)
 static short
 revents(const struct pset *ps, int idx)
 {
-	return idx < 0 ? 0 : ps->pfd[idx].revents;
+	/* loop_wait may have cut the set down to the signalfd alone. */
+	return idx < 0 || idx >= ps->n ? 0 : ps->pfd[idx].revents;
 }
 
 /*
@@ -166,7 +167,7 @@ loop_health(struct init *in, int64_t now, short revents)
 		break;
 	case HEALTH_ACT_EXIT:
 		super_term_child(in);
-		super_shutdown(in, SIGTERM, in->self, 0, now);
+		super_shutdown(in, SIGTERM, in->self, now);
 		break;
 	}
 }
@@ -186,11 +187,10 @@ loop_run(struct init *in)
 		now = loop_now();
 		if ((ps.pfd[0].revents & POLLIN) && loop_signals(in, now))
 			in->gone = reap_children(in);
-		loop_health(in, now, ps.n > 1 ? revents(&ps, ps.probe) : 0);
+		loop_health(in, now, revents(&ps, ps.probe));
 		for (i = 0; i < STATUS_MAX_CLIENTS; i++)
-			crev[i] = ps.n > 1 ? revents(&ps, ps.client[i]) : 0;
-		status_step(in, ps.n > 1 ? revents(&ps, ps.listen) : 0, crev,
-		            now);
+			crev[i] = revents(&ps, ps.client[i]);
+		status_step(in, revents(&ps, ps.listen), crev, now);
 		if (super_step(in, now))
 			return super_exit(in);
 	}

@@ -43,13 +43,12 @@ struct init {
 	struct sig_saved
 	    sigsaved; /* the launcher's signal mask and dispositions */
 
-	pid_t child;              /* main child pid, 0 when none */
-	bool child_running;       /* not yet reaped */
-	int child_status;         /* wait status of the main child */
-	pid_t child_pgid;         /* its process group */
-	enum phase phase;         /* see enum phase */
-	int64_t started_ms;       /* monotonic ms when ward started */
-	int64_t child_started_ms; /* monotonic ms of the last spawn */
+	pid_t child;        /* main child pid, 0 when none */
+	bool child_running; /* not yet reaped */
+	int child_status;   /* wait status of the main child */
+	pid_t child_pgid;   /* its process group */
+	enum phase phase;   /* see enum phase */
+	int64_t started_ms; /* monotonic ms when ward started */
 
 	int64_t grace_deadline; /* shutdown/restart: when to SIGKILL; 0 none */
 	bool killed;            /* SIGKILL already sent */
@@ -61,7 +60,6 @@ struct init {
 
 	int shut_signo; /* signal that started shutdown, 0 if none */
 	pid_t shut_pid; /* its sender */
-	int shut_code;  /* its si_code */
 	pid_t termed[SHUTDOWN_TRACK_MAX]; /* pids already sent TERM */
 	int ntermed;                      /* how many */
 

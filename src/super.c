@@ -24,7 +24,6 @@ super_spawn(struct init *in, int64_t now)
 	in->child = pid;
 	in->child_pgid = pid;
 	in->child_running = true;
-	in->child_started_ms = now;
 	in->gone = false;
 	in->phase = PHASE_RUNNING;
 	health_reset(in, now);
@@ -60,8 +59,7 @@ super_signal(struct init *in, const struct signalfd_siginfo *si, int64_t now)
 		}
 	}
 	if (from <= 64 && (in->cfg.shutdown_sigs >> (from - 1) & 1))
-		super_shutdown(in, from, (pid_t)si->ssi_pid, (int)si->ssi_code,
-		               now);
+		super_shutdown(in, from, (pid_t)si->ssi_pid, now);
 }
 
 void
@@ -73,7 +71,7 @@ super_term_child(struct init *in)
 }
 
 void
-super_shutdown(struct init *in, int signo, pid_t pid, int code, int64_t now)
+super_shutdown(struct init *in, int signo, pid_t pid, int64_t now)
 {
 	char name[24];
 
@@ -82,7 +80,6 @@ super_shutdown(struct init *in, int signo, pid_t pid, int code, int64_t now)
 	in->phase = PHASE_SHUTDOWN;
 	in->shut_signo = signo;
 	in->shut_pid = pid;
-	in->shut_code = code;
 	in->killed = false;
 	in->grace_deadline = now + in->cfg.grace_ms;
 	probe_abort(&in->probe);
@@ -147,7 +144,7 @@ bool
 super_step(struct init *in, int64_t now)
 {
 	if (in->phase == PHASE_RUNNING && !in->child_running)
-		super_shutdown(in, 0, 0, 0, now);
+		super_shutdown(in, 0, 0, now);
 	if (in->phase != PHASE_SHUTDOWN)
 		return super_restart_step(in, now);
 	if (in->gone && !in->child_running)

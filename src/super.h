@@ -17,10 +17,9 @@ void super_signal(struct init *in, const struct signalfd_siginfo *si,
 
 /*
  * Start the graceful shutdown of the whole tree: signo (0 when the main
- * child exited) came from pid with si_code code.
+ * child exited) came from pid (ward itself for --on-unhealthy exit).
  */
-void super_shutdown(struct init *in, int signo, pid_t pid, int code,
-                    int64_t now);
+void super_shutdown(struct init *in, int signo, pid_t pid, int64_t now);
 
 /* The probe says restart: stop the child, then start it again. */
 void super_restart(struct init *in, int64_t now);

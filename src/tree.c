@@ -39,7 +39,7 @@ tree_num(char **p)
 }
 
 static int
-tree_stat(const char *pid, struct pinfo *pi)
+tree_stat(pid_t pid, struct pinfo *pi)
 {
 	char path[32];
 	char buf[512];
@@ -47,9 +47,7 @@ tree_stat(const char *pid, struct pinfo *pi)
 	ssize_t n;
 	int fd;
 
-	if (value_uint(pid, strlen(pid), INT32_MAX) < 0 ||
-	    fmt_snprintf(path, sizeof(path), "/proc/%s/stat", pid) < 0)
-		return -1;
+	fmt_snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
 	n = io_read(fd, buf, sizeof(buf) - 1);
@@ -76,18 +74,14 @@ tree_proc_ours(pid_t self)
 	ssize_t n;
 
 	n = readlink("/proc/self", pid, sizeof(pid) - 1);
-	if (n <= 0)
-		return false;
-	pid[n] = '\0';
-	return tree_stat(pid, &pi) == 0 &&
-	       value_uint(pid, (size_t)n, INT32_MAX) == self;
+	return n > 0 && value_uint(pid, (size_t)n, INT32_MAX) == self &&
+	       tree_stat(self, &pi) == 0;
 }
 
 static bool
 tree_descends(pid_t ppid, pid_t self)
 {
 	struct pinfo pi;
-	char pid[16];
 	int depth;
 
 	for (depth = 0; depth < TREE_DEPTH_MAX; depth++) {
@@ -95,8 +89,7 @@ tree_descends(pid_t ppid, pid_t self)
 			return true;
 		if (ppid <= 1)
 			return false;
-		fmt_snprintf(pid, sizeof(pid), "%d", (int)ppid);
-		if (tree_stat(pid, &pi) < 0)
+		if (tree_stat(ppid, &pi) < 0)
 			return false;
 		ppid = pi.ppid;
 	}
@@ -141,6 +134,7 @@ tree_walk(struct init *in, int sig)
 	char buf[4096];
 	struct pinfo pi;
 	struct dirent64 *d;
+	int64_t pid;
 	long n;
 	long off;
 	int fd;
@@ -151,12 +145,12 @@ tree_walk(struct init *in, int sig)
 	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (off = 0; off < n; off += d->d_reclen) {
 			d = (struct dirent64 *)(void *)(buf + off);
-			if (tree_stat(d->d_name, &pi) < 0)
+			pid =
+			    value_uint(d->d_name, strlen(d->d_name), INT32_MAX);
+			if (pid <= 0 || tree_stat((pid_t)pid, &pi) < 0)
 				continue;
-			pid_t pid = (pid_t)value_uint(
-			    d->d_name, strlen(d->d_name), INT32_MAX);
-			if (tree_wanted(in, pid, &pi, sig) &&
-			    kill(pid, sig) == 0)
+			if (tree_wanted(in, (pid_t)pid, &pi, sig) &&
+			    kill((pid_t)pid, sig) == 0)
 				sent++;
 		}
 	}

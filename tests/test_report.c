@@ -57,7 +57,6 @@ base(void)
 	in.child_running = true;
 	in.phase = PHASE_RUNNING;
 	in.started_ms = 1000;
-	in.child_started_ms = 1000;
 	log_init(LOG_LVL_ERROR);
 }
 
