@@ -18,13 +18,6 @@
 
 #define TREE_DEPTH_MAX 256 /* ppid links followed to find an ancestor */
 
-/* What /proc/PID/stat says of one process. */
-struct pinfo {
-	pid_t ppid; /* parent */
-	pid_t pgrp; /* process group */
-	char state; /* R, S, Z, ... */
-};
-
 /* The decimal number at *p (after spaces); *p moves past it. */
 static long
 tree_num(char **p)
@@ -38,8 +31,8 @@ tree_num(char **p)
 	return v;
 }
 
-static int
-tree_stat(pid_t pid, struct pinfo *pi)
+int
+tree_stat(pid_t pid, struct tree_pinfo *pi)
 {
 	char path[32];
 	char buf[512];
@@ -69,7 +62,7 @@ tree_stat(pid_t pid, struct pinfo *pi)
 static bool
 tree_proc_ours(pid_t self)
 {
-	struct pinfo pi;
+	struct tree_pinfo pi;
 	char pid[16];
 	ssize_t n;
 
@@ -81,7 +74,7 @@ tree_proc_ours(pid_t self)
 static bool
 tree_descends(pid_t ppid, pid_t self)
 {
-	struct pinfo pi;
+	struct tree_pinfo pi;
 	int depth;
 
 	for (depth = 0; depth < TREE_DEPTH_MAX; depth++) {
@@ -111,7 +104,7 @@ tree_termed(struct init *in, pid_t pid)
 
 /* Should sig go to process pid (info pi)? */
 static bool
-tree_wanted(struct init *in, pid_t pid, const struct pinfo *pi, int sig)
+tree_wanted(struct init *in, pid_t pid, const struct tree_pinfo *pi, int sig)
 {
 	if (pid == in->self || pi->state == 'Z')
 		return false;
@@ -132,7 +125,7 @@ static int
 tree_walk(struct init *in, int sig)
 {
 	char buf[4096];
-	struct pinfo pi;
+	struct tree_pinfo pi;
 	struct dirent64 *d;
 	int64_t pid;
 	long n;

@@ -4,6 +4,16 @@
 
 #include "state.h"
 
+/* What /proc/PID/stat says of one process. */
+struct tree_pinfo {
+	pid_t ppid; /* parent */
+	pid_t pgrp; /* process group */
+	char state; /* R, S, Z, ... */
+};
+
+/* Read /proc/PID/stat of pid into *pi; 0, or -1 if it is gone. */
+int tree_stat(pid_t pid, struct tree_pinfo *pi);
+
 /*
  * Send SIGTERM to every process ward can reach that has not had one yet:
  * as PID 1 every process of the namespace, as a subreaper every
