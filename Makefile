@@ -92,10 +92,14 @@ build/examples/demo: examples/demo.c
 install: build/musl/ward
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1
 	install -m 755 build/musl/ward $(DESTDIR)$(PREFIX)/bin/ward
+	install -d $(DESTDIR)$(PREFIX)/libexec/ward
+	ln -sf ../../bin/ward $(DESTDIR)$(PREFIX)/libexec/ward/docker-init
 	install -m 644 packaging/ward.1 $(DESTDIR)$(MANPREFIX)/man1/ward.1
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/ward $(DESTDIR)$(MANPREFIX)/man1/ward.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/ward $(DESTDIR)$(MANPREFIX)/man1/ward.1 \
+	  $(DESTDIR)$(PREFIX)/libexec/ward/docker-init
+	rmdir $(DESTDIR)$(PREFIX)/libexec/ward 2>/dev/null || true
 
 format:
 	clang-format -i src/*.[ch] tests/*.[ch] tests/helpers/*.c

@@ -69,11 +69,26 @@ usage_help(void)
 	    "Durations: 500ms, 5s, 2m, 1h, or seconds. Sizes: 64M, 1G.\n");
 }
 
+/*
+ * As docker-init or tini: tini's line. dockerd shows only the word after
+ * "git." as "init version", and only when it holds no dot, so the version
+ * goes there with its dots as underscores (curl's tags: curl-8_5_0).
+ */
 void
 usage_version(bool tini_name)
 {
-	usage_put(1, tini_name ? "tini version " WARD_VERSION " - git.ward\n"
-	                       : "ward version " WARD_VERSION "\n");
+	char tini[] =
+	    "tini version " WARD_VERSION " - git.ward-" WARD_VERSION "\n";
+	char *p = tini + sizeof("tini version " WARD_VERSION " - git.") - 1;
+
+	if (!tini_name) {
+		usage_put(1, "ward version " WARD_VERSION "\n");
+		return;
+	}
+	for (; *p != '\0'; p++)
+		if (*p == '.')
+			*p = '_';
+	usage_put(1, tini);
 }
 
 void

@@ -33,6 +33,10 @@ mkdir -p "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/share/man/man1" \
     "$stage/usr/share/doc/ward" "$stage/usr/share/lintian/overrides"
 
 cp "$bin" "$stage/usr/bin/ward"
+# dockerd's init-path: called as docker-init, ward prints tini's version
+# line, the one docker info parses (/usr/bin/docker-init is docker.io's).
+mkdir -p "$stage/usr/libexec/ward"
+ln -s ../../bin/ward "$stage/usr/libexec/ward/docker-init"
 gzip -9n <packaging/ward.1 >"$stage/usr/share/man/man1/ward.1.gz"
 cp "$deb/copyright" "$stage/usr/share/doc/ward/copyright"
 gzip -9n <"$deb/changelog" >"$stage/usr/share/doc/ward/changelog.gz"

@@ -67,6 +67,16 @@ absent() {
 	! "$@"
 }
 
+# docker_init PREFIX: PREFIX/libexec/ward/docker-init is a relative link to
+# PREFIX/bin/ward and prints the tini line docker info parses (the README's
+# init-path).
+docker_init() {
+	local l=$1/libexec/ward/docker-init
+	test "$(readlink "$l")" = ../../bin/ward
+	test "$("$l" --version)" = \
+	    "tini version $version - git.ward-${version//./_}"
+}
+
 # --- the .deb ---------------------------------------------------------------
 
 deb_reproducible() {
@@ -113,6 +123,8 @@ deb_contents() {
 		}
 	done
 	grep -q '^-rwxr-xr-x root/root .* \./usr/bin/ward$' "$tmp/list"
+	grep -q '^lrwxrwxrwx root/root .* \./usr/libexec/ward/docker-init -> \.\./\.\./bin/ward$' \
+	    "$tmp/list"
 	awk '$2 != "root/root"' "$tmp/list" >"$tmp/owners"
 	absent grep . "$tmp/owners"
 }
@@ -125,6 +137,7 @@ deb_run() {
 	echo "$out"
 	test "$out" = "ward version $version"
 	cmp "$tmp/deb/usr/bin/ward" build/musl/ward
+	docker_init "$tmp/deb/usr"
 	zcat "$tmp/deb/usr/share/man/man1/ward.1.gz" | cmp - packaging/ward.1
 	zcat "$tmp/deb/usr/share/doc/ward/changelog.gz" |
 		cmp - packaging/debian/changelog
@@ -145,6 +158,7 @@ rpm_build() {
 	"${MAKE[@]}" rpm
 	rpm -qlp "$RPM" | tee "$tmp/rpmlist"
 	grep -qx /usr/bin/ward "$tmp/rpmlist"
+	grep -qx /usr/libexec/ward/docker-init "$tmp/rpmlist"
 	grep -qx /usr/share/man/man1/ward.1.gz "$tmp/rpmlist"
 	test "$(rpm -qp --qf '%{NAME} %{VERSION} %{LICENSE}' "$RPM")" \
 	    = "ward $version MIT"
@@ -170,6 +184,7 @@ rpm_run() {
 	echo "$out"
 	test "$out" = "ward version $version"
 	cmp "$tmp/rpm/usr/bin/ward" build/musl/ward
+	docker_init "$tmp/rpm/usr"
 	zcat "$tmp/rpm/usr/share/man/man1/ward.1.gz" | cmp - packaging/ward.1
 }
 
@@ -259,11 +274,14 @@ make_install() {
 	test "$(stat -c %a "$d/usr/local/bin/ward")" = 755
 	test "$(stat -c %a "$d/usr/local/share/man/man1/ward.1")" = 644
 	test "$("$d/usr/local/bin/ward" --version)" = "ward version $version"
+	docker_init "$d/usr/local"
 	"${MAKE[@]}" uninstall DESTDIR="$d"
 	test ! -e "$d/usr/local/bin/ward"
+	test ! -e "$d/usr/local/libexec/ward"
 	test ! -e "$d/usr/local/share/man/man1/ward.1"
 	"${MAKE[@]}" install DESTDIR="$d" PREFIX=/usr
 	test -x "$d/usr/bin/ward"
+	docker_init "$d/usr"
 	cmp packaging/ward.1 "$d/usr/share/man/man1/ward.1"
 	"${MAKE[@]}" uninstall DESTDIR="$d" PREFIX=/usr
 	test ! -e "$d/usr/bin/ward"
@@ -282,6 +300,7 @@ apkbuild() {
 	grep -q 'make static MUSL_CC=cc' "$f"
 	grep -Eq '^check\(\)' "$f"
 	grep -q 'usr/bin/ward' "$f"
+	grep -qF "ln -s ../../bin/ward \"\$pkgdir\"/usr/libexec/ward/docker-init" "$f"
 	grep -q 'man1/ward.1' "$f"
 }
 
