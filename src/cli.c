@@ -42,6 +42,7 @@ static const struct opt {
     [O_PSTART] = {"probe-start-period", 0, K_VALUE, 1},
     [O_PRETRIES] = {"probe-retries", 0, K_VALUE, 1},
     [O_ONUNHEALTHY] = {"on-unhealthy", 0, K_VALUE, 1},
+    [O_DRAIN] = {"drain-delay", 0, K_VALUE, 1},
     [O_LISTEN] = {"listen", 0, K_VALUE, 1},
     [O_CHECK] = {"check", 0, K_VALUE, 0},
     [O_CHECKTIMEOUT] = {"check-timeout", 0, K_VALUE, 1},

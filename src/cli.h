@@ -44,6 +44,7 @@ struct config {
 	int64_t probe_start_ms;    /* --probe-start-period */
 	int probe_retries;         /* --probe-retries */
 	enum on_unhealthy on_unhealthy; /* --on-unhealthy */
+	int64_t drain_ms;               /* --drain-delay */
 	bool has_listen;                /* --listen given */
 	struct sockaddr_storage listen; /* --listen address */
 	socklen_t listen_len;           /* its length */

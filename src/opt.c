@@ -188,6 +188,8 @@ opt_apply(struct opt_ctx *p, int id, const char *v, size_t len)
 		return 0;
 	case O_ONUNHEALTHY:
 		return set_unhealthy(p, v, len);
+	case O_DRAIN:
+		return set_duration(p, &c->drain_ms, v, len, 0);
 	case O_LISTEN:
 		return set_listen(p, v, len);
 	case O_CHECK:

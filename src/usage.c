@@ -53,6 +53,8 @@ usage_help(void)
 	    "      --probe-start-period D failures in it do not count (0s)\n"
 	    "      --probe-retries N      failures in a row = unhealthy (3)\n"
 	    "      --on-unhealthy ACTION  none, restart or exit (none)\n"
+	    "      --drain-delay D        hold a shutdown signal, /readyz 503 "
+	    "(0s)\n"
 	    "      --listen [ADDR:]PORT   serve /livez /readyz /status "
 	    "/metrics\n"
 	    "      --check URL            probe once, print the result, exit "

@@ -125,6 +125,7 @@ Test(cli, defaults)
 	cr_assert_eq(cfg.probe_start_ms, 0);
 	cr_assert_eq(cfg.probe_retries, 3);
 	cr_assert_eq(cfg.on_unhealthy, UNHEALTHY_NONE);
+	cr_assert_eq(cfg.drain_ms, 0);
 	cr_assert_eq(cfg.has_listen, false);
 	cr_assert_eq(cfg.check_timeout_ms, 2000);
 	cr_assert_eq(cfg.checks.readonly_root, false);
@@ -327,6 +328,38 @@ Test(cli, probe_options)
 	cr_assert_eq(cfg.on_unhealthy, UNHEALTHY_EXIT);
 	ok(NOENV, ARGV("ward", "--on-unhealthy=none", "app"));
 	cr_assert_eq(cfg.on_unhealthy, UNHEALTHY_NONE);
+}
+
+/* --drain-delay D (SPEC 3): a duration, 0 (the default) allowed. */
+Test(cli, drain_delay)
+{
+	ok(NOENV, ARGV("ward", "--drain-delay", "10s", "app"));
+	cr_assert_eq(cfg.drain_ms, 10000);
+	ok(NOENV, ARGV("ward", "--drain-delay=250ms", "app"));
+	cr_assert_eq(cfg.drain_ms, 250);
+	ok(NOENV, ARGV("ward", "--drain-delay", "2m", "app"));
+	cr_assert_eq(cfg.drain_ms, 120000);
+	ok(NOENV, ARGV("ward", "--drain-delay", "3", "app"));
+	cr_assert_eq(cfg.drain_ms, 3000);
+	ok(NOENV, ARGV("ward", "--drain-delay", "0", "app"));
+	cr_assert_eq(cfg.drain_ms, 0);
+	ok(ENV("WARD_DRAIN_DELAY=5s"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.drain_ms, 5000);
+	ok(ENV("WARD_DRAIN_DELAY="), ARGV("ward", "app"));
+	cr_assert_eq(cfg.drain_ms, 0);
+	ok(ENV("WARD_DRAIN_DELAY=5s"),
+	   ARGV("ward", "--drain-delay", "1s", "app"));
+	cr_assert_eq(cfg.drain_ms, 1000);
+	fails(NOENV, ARGV("ward", "--drain-delay", "soon", "app"), "soon");
+	cr_assert_not_null(strstr(err, "--drain-delay"), "%s", err);
+	cr_assert_not_null(strstr(err, "duration"), "%s", err);
+	fails(NOENV, ARGV("ward", "--drain-delay", "-1s", "app"), "-1s");
+	fails(NOENV, ARGV("ward", "--drain-delay"), "--drain-delay");
+	fails(ENV("WARD_DRAIN_DELAY=5x"), ARGV("ward", "app"),
+	      "WARD_DRAIN_DELAY");
+	/* --check ignores it, like every WARD_* but WARD_CHECK_TIMEOUT. */
+	ok(ENV("WARD_DRAIN_DELAY=5x"),
+	   ARGV("ward", "--check", "http://127.0.0.1/"));
 }
 
 Test(cli, listen)
