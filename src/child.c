@@ -2,12 +2,83 @@
 #include "child.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "defs.h"
 #include "log.h"
+
+#define SH_PATH "/bin/sh"
+#define DEFAULT_PATH "/usr/local/bin:/bin:/usr/bin" /* musl's */
+
+/*
+ * execve(path); a file without #! (ENOEXEC) is run as `/bin/sh path
+ * ARGS...`, as POSIX execvp and glibc do (musl's execvp does not). Returns
+ * with errno when path cannot be run at all; exits 126 when there is no
+ * shell for a script that needs one (FROM scratch).
+ */
+static void
+child_execve(const char *path, char *const *argv)
+{
+	size_t n = 0;
+	int err;
+
+	execve(path, argv, environ);
+	if (errno != ENOEXEC)
+		return;
+	while (argv[n])
+		n++;
+	{
+		char *sh[n + 2];
+
+		sh[0] = SH_PATH;
+		sh[1] = (char *)path;
+		memcpy(sh + 2, argv + 1, n * sizeof(*sh)); /* NULL included */
+		execve(SH_PATH, sh, environ);
+	}
+	err = errno;
+	log_error("cannot exec %s: %s (no #!, and " SH_PATH ": %s)", argv[0],
+	          strerror(ENOEXEC), strerror(err));
+	_exit(WEXIT_NOEXEC);
+}
+
+/* execvp's search of PATH, with child_execve for each candidate. */
+static void
+child_search(const char *file, char *const *argv)
+{
+	const char *p = getenv("PATH");
+	const char *z;
+	char b[PATH_MAX];
+	size_t k = strlen(file);
+	size_t l;
+	bool eacces = false;
+
+	if (!p)
+		p = DEFAULT_PATH;
+	errno = ENOENT;
+	for (; k > 0; p = z + 1) {
+		z = p + strcspn(p, ":");
+		l = (size_t)(z - p);
+		if (l + k + 2 <= sizeof(b)) {
+			/* An empty entry is the current directory. */
+			memcpy(b, p, l);
+			b[l] = '/';
+			memcpy(b + l + (l > 0), file, k + 1);
+			child_execve(b, argv);
+			if (errno == EACCES)
+				eacces = true;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				return;
+		}
+		if (!*z)
+			break;
+	}
+	if (eacces)
+		errno = EACCES;
+}
 
 /* In the forked child: never returns. */
 static _Noreturn void
@@ -20,7 +91,10 @@ child_exec(char *const *argv, const struct sig_saved *sv)
 	if (isatty(0))
 		tcsetpgrp(0, getpid());
 	sig_restore(sv);
-	execvp(argv[0], argv);
+	if (strchr(argv[0], '/'))
+		child_execve(argv[0], argv);
+	else
+		child_search(argv[0], argv);
 	err = errno;
 	log_error("cannot exec %s: %s", argv[0], strerror(err));
 	_exit(err == ENOENT || err == ENOTDIR ? WEXIT_NOTFOUND : WEXIT_NOEXEC);

@@ -261,3 +261,47 @@ def test_path_lookup_uses_childs_path(tmp_path):
     prog.chmod(0o755)
     r = run(["ward-e2e-prog"], env=base_env(PATH=f"{d}:{SHELL_PATH}"))
     assert r.returncode == 42, r.stderr
+
+
+# --- a script without #! (ENOEXEC): /bin/sh runs it, as glibc's execvp ---
+
+def shebangless(path, body):
+    path.write_text(body)
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_script_without_shebang_runs_with_bin_sh(mode, tmp_path):
+    prog = shebangless(tmp_path / "plain",
+                       'echo "$0|$#|$1|$2"\nexit 42\n')
+    r = run([prog, "a b", "-c"], mode)
+    assert r.returncode == 42, r.stderr
+    assert r.stdout == f"{prog}|2|a b|-c\n"
+    assert "cannot exec" not in r.stderr
+
+
+def test_script_without_shebang_found_in_path(mode, tmp_path):
+    d = tmp_path / "bin"
+    d.mkdir()
+    prog = shebangless(d / "ward-e2e-plain", 'echo "$0 $1"\nexit 7\n')
+    # A directory before it that holds no such file: the search goes on.
+    r = run(["ward-e2e-plain", "x"], mode,
+            env=base_env(PATH=f"{tmp_path}/none:{d}:{SHELL_PATH}"))
+    assert r.returncode == 7, r.stderr
+    assert r.stdout == f"{prog} x\n"
+
+
+def test_script_without_shebang_and_no_bin_sh_is_126(mode, tmp_path):
+    # FROM scratch: no /bin/sh. /bin is /usr/bin here (merged /usr); a
+    # tmpfs over it, in a mount namespace of its own, hides sh.
+    prog = shebangless(tmp_path / "plain", "exit 0\n")
+    hide = ('mount -t tmpfs ward-e2e-nosh /usr/bin && '
+            'test ! -e /bin/sh && exec "$0" "$@"')
+    ns = PID1_PREFIX if mode == "pid1" else ["unshare", "--mount"]
+    r = subprocess.run(ns + ["sh", "-c", hide, WARD, prog], env=base_env(),
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=HANG)
+    assert r.returncode == 126, r.stderr
+    line = exec_failure_line(r.stderr, 126)
+    assert prog in line and "Exec format error" in line, line
+    assert "/bin/sh" in line, line
