@@ -1,11 +1,13 @@
-# fuzz/fuzz.mk: libFuzzer targets of the HTTP parsers: make fuzz, fuzz-smoke.
+# fuzz/fuzz.mk: libFuzzer targets of the HTTP parsers and of the probe
+# client's receive path: make fuzz, fuzz-smoke.
 # Each target runs FUZZTIME seconds over a scratch copy of its corpus under
 # build/fuzz/ (new inputs never land in fuzz/corpus/); a crash, leak or
 # timeout fails the run and leaves the input in build/fuzz/.
 
 FUZZTIME ?= 60
-FUZZ_TARGETS = request response
-FUZZ_BIN = $(FUZZ_TARGETS:%=build/fuzz/fuzz_http_%)
+FUZZ_TARGETS = http_request http_response probe
+FUZZ_BIN = $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+FUZZ_PROBE_SRC = src/probe.c src/probe_http.c src/http.c src/fmt.c src/url.c
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -13,20 +15,25 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 
 fuzz-build: $(FUZZ_BIN)
 
-$(FUZZ_BIN): build/fuzz/%: fuzz/%.c fuzz/fuzz_common.h src/http.c src/http.h src/defs.h
+build/fuzz/fuzz_http_%: fuzz/fuzz_http_%.c fuzz/fuzz_common.h src/http.c src/http.h src/defs.h
 	@mkdir -p $(@D)
 	$(CLANG) $(CPPFLAGS) $(WARNFLAGS) -Isrc $(FUZZ_CFLAGS) -o $@ $< src/http.c
+
+build/fuzz/fuzz_probe: fuzz/fuzz_probe.c $(FUZZ_PROBE_SRC) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) $(WARNFLAGS) -Isrc $(FUZZ_CFLAGS) -o $@ $< \
+	  $(FUZZ_PROBE_SRC)
 
 fuzz: $(FUZZ_BIN)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  rm -rf build/fuzz/corpus-$$t; mkdir -p build/fuzz/corpus-$$t; \
-	  cp fuzz/corpus/$$t/* build/fuzz/corpus-$$t/; \
-	  echo "fuzz: http_$$t for $(FUZZTIME)s"; \
-	  build/fuzz/fuzz_http_$$t -max_total_time=$(FUZZTIME) -timeout=10 \
+	  cp fuzz/corpus/$${t#http_}/* build/fuzz/corpus-$$t/; \
+	  echo "fuzz: $$t for $(FUZZTIME)s"; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZTIME) -timeout=10 \
 	    -dict=fuzz/http.dict -artifact_prefix=build/fuzz/$$t- \
 	    -print_final_stats=1 build/fuzz/corpus-$$t \
 	    > build/fuzz/$$t.log 2>&1 || { tail -n 40 build/fuzz/$$t.log; \
-	    echo "fuzz: http_$$t failed; input in build/fuzz/$$t-*"; exit 1; }; \
+	    echo "fuzz: $$t failed; input in build/fuzz/$$t-*"; exit 1; }; \
 	  grep -E '^stat::number_of_executed_units' build/fuzz/$$t.log; \
 	done
 

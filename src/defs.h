@@ -24,6 +24,9 @@ enum ward_exit {
 #define HTTP_RESP_MAX 4096      /* response buffer (status server, probe) */
 #define HTTP_MAX_HEADERS 16     /* headers a parser accepts */
 #define PROBE_DRAIN_MAX 65536   /* body bytes a probe drains at most */
+#define PROBE_TURN_MAX 4096     /* bytes a probe reads per loop turn */
+#define PROBE_INTERIM_MAX 5     /* interim 1xx responses skipped at most */
+#define PROBE_FALLBACK_MS 250   /* localhost: ::1 alone, then 127.0.0.1 too */
 #define SHUTDOWN_TRACK_MAX 1024 /* pids remembered as already sent TERM */
 #define BACKOFF_MIN_MS 1000     /* restart back-off start */
 #define BACKOFF_MAX_MS 30000    /* restart back-off cap */

@@ -25,11 +25,11 @@ health_active(const struct init *in)
 }
 
 int
-health_pollfd(const struct init *in, short *events)
+health_pollfd(const struct init *in, int i, short *events)
 {
 	if (!health_active(in))
 		return -1;
-	return probe_pollfd(&in->probe, events);
+	return probe_pollfd(&in->probe, i, events);
 }
 
 int64_t
@@ -37,7 +37,7 @@ health_deadline(const struct init *in)
 {
 	if (!health_active(in))
 		return -1;
-	return PROBE_BUSY(&in->probe) ? in->probe.deadline : in->next_probe;
+	return PROBE_BUSY(&in->probe) ? probe_wake(&in->probe) : in->next_probe;
 }
 
 static enum health_act
@@ -78,7 +78,9 @@ health_result(struct init *in, int64_t now)
 	in->consecutive_failures = 0;
 	in->probe_period_end = 0;
 	in->backoff_ms = BACKOFF_MIN_MS;
-	if (in->health != HEALTH_HEALTHY)
+	if (in->health == HEALTH_UNHEALTHY)
+		log_notice("child %d is healthy again", (int)in->child);
+	else if (in->health != HEALTH_HEALTHY)
 		log_info("child %d is healthy", (int)in->child);
 	in->health = HEALTH_HEALTHY;
 	return HEALTH_ACT_NONE;
@@ -92,7 +94,7 @@ health_step(struct init *in, int64_t now, short revents)
 	if (!health_active(in))
 		return HEALTH_ACT_NONE;
 	if (PROBE_BUSY(p)) {
-		if (!revents && now < p->deadline)
+		if (!revents && now < probe_wake(p))
 			return HEALTH_ACT_NONE;
 		if (!probe_step(p, now, revents))
 			return HEALTH_ACT_NONE;

@@ -15,8 +15,9 @@ enum health_act {
 /* The child was (re)started: the start period begins, probing starts. */
 void health_reset(struct init *in, int64_t now);
 
-/* The probe socket and the events to wait for; -1 if none. */
-int health_pollfd(const struct init *in, short *events);
+/* Probe socket i (0, or 1 for Happy Eyeballs) and the events to wait
+ * for; -1 if none. */
+int health_pollfd(const struct init *in, int i, short *events);
 
 /* The next probe deadline (monotonic ms), or -1. */
 int64_t health_deadline(const struct init *in);

@@ -16,10 +16,11 @@
 /* The poll set: only the descriptors in use, so that poll(2) never asks
  * for more entries than RLIMIT_NOFILE allows (EINVAL otherwise). */
 struct pset {
-	struct pollfd pfd[3 + STATUS_MAX_CLIENTS]; /* what poll gets */
+	struct pollfd pfd[4 + STATUS_MAX_CLIENTS]; /* what poll gets */
 	int n;                                     /* entries in use */
 	int listen;                                /* index, or -1 */
 	int probe;                                 /* index, or -1 */
+	int probe2;                                /* index, or -1 */
 	int client[STATUS_MAX_CLIENTS];            /* index per slot, or -1 */
 };
 
@@ -76,8 +77,10 @@ loop_fds(const struct init *in, struct pset *ps)
 	ps->n = 0;
 	pset_add(ps, in->sigfd, POLLIN);
 	ps->listen = pset_add(ps, in->listen_fd, POLLIN);
-	fd = health_pollfd(in, &ev);
+	fd = health_pollfd(in, 0, &ev);
 	ps->probe = pset_add(ps, fd, ev);
+	fd = health_pollfd(in, 1, &ev);
+	ps->probe2 = pset_add(ps, fd, ev);
 	for (i = 0; i < STATUS_MAX_CLIENTS; i++)
 		ps->client[i] = pset_add(ps, in->clients[i].fd, POLLIN);
 }
@@ -187,7 +190,8 @@ loop_run(struct init *in)
 		now = loop_now();
 		if ((ps.pfd[0].revents & POLLIN) && loop_signals(in, now))
 			in->gone = reap_children(in);
-		loop_health(in, now, revents(&ps, ps.probe));
+		loop_health(in, now,
+		            revents(&ps, ps.probe) | revents(&ps, ps.probe2));
 		for (i = 0; i < STATUS_MAX_CLIENTS; i++)
 			crev[i] = revents(&ps, ps.client[i]);
 		status_step(in, revents(&ps, ps.listen), crev, now);

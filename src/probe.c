@@ -8,17 +8,7 @@
 #include <unistd.h>
 
 #include "fmt.h"
-#include "http.h"
 #include "probe.h"
-
-#ifndef WARD_VERSION
-#error "WARD_VERSION must be defined (see config.mk)"
-#endif
-
-/* The one request an HTTP probe sends: path, host, version. */
-#define REQ_FMT                                                                \
-	"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ward/%s\r\n"               \
-	"Connection: close\r\n\r\n"
 
 /* Words for the socket errors a probe meets, the same under glibc and musl. */
 static const struct {
@@ -37,20 +27,21 @@ static const struct {
     {ENFILE, "out of file descriptors"},
 };
 
-/* Close the socket of p, if any. */
+/* Close *fd, if open. */
 static void
-close_fd(struct probe *p)
+close_fd(int *fd)
 {
-	if (p->fd >= 0)
-		close(p->fd);
-	p->fd = -1;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
-/* End the probe: close the socket and publish p->cur as p->last. */
-static bool
-finish(struct probe *p, int64_t now, bool ok)
+/* End the probe: close the sockets and publish p->cur as p->last. */
+bool
+probe_finish(struct probe *p, int64_t now, bool ok)
 {
-	close_fd(p);
+	close_fd(&p->fd);
+	close_fd(&p->fd2);
 	p->cur.ok = ok;
 	if (p->cur.duration_ms < 0)
 		p->cur.duration_ms = now - p->started;
@@ -59,18 +50,16 @@ finish(struct probe *p, int64_t now, bool ok)
 	return true;
 }
 
-/* Fail with a fixed message. */
-static bool
-fail_msg(struct probe *p, int64_t now, const char *msg)
+bool
+probe_fail(struct probe *p, int64_t now, const char *msg)
 {
 	p->cur.status = 0;
 	fmt_snprintf(p->cur.error, sizeof(p->cur.error), "%s", msg);
-	return finish(p, now, false);
+	return probe_finish(p, now, false);
 }
 
-/* Fail with a socket error, naming the address being tried. */
-static bool
-fail_errno(struct probe *p, int64_t now, int err)
+bool
+probe_fail_errno(struct probe *p, int64_t now, int err)
 {
 	char addr[64];
 	const char *what = strerror(err);
@@ -82,7 +71,7 @@ fail_errno(struct probe *p, int64_t now, int err)
 	url_addr_str(&p->url->addr[p->addr_idx], addr, sizeof(addr));
 	p->cur.status = 0;
 	fmt_snprintf(p->cur.error, sizeof(p->cur.error), "%s (%s)", what, addr);
-	return finish(p, now, false);
+	return probe_finish(p, now, false);
 }
 
 /* Fail on the deadline: "timeout after 2s", or "500ms" below a second. */
@@ -98,19 +87,19 @@ fail_timeout(struct probe *p, int64_t now)
 	else
 		fmt_snprintf(p->cur.error, sizeof(p->cur.error),
 		             "timeout after %lldms", t);
-	return finish(p, now, false);
+	return probe_finish(p, now, false);
 }
 
-/* End an HTTP probe whose final status is known: 200..399 is healthy. */
-static bool
-finish_status(struct probe *p, int64_t now)
+/* An HTTP probe whose final status is known: 200..399 is healthy. */
+bool
+probe_finish_status(struct probe *p, int64_t now)
 {
 	int st = p->cur.status;
 
 	if (st >= 200 && st <= 399)
-		return finish(p, now, true);
+		return probe_finish(p, now, true);
 	fmt_snprintf(p->cur.error, sizeof(p->cur.error), "HTTP %d", st);
-	return finish(p, now, false);
+	return probe_finish(p, now, false);
 }
 
 /* Send what is left of the request; then wait for the response. */
@@ -127,7 +116,7 @@ send_req(struct probe *p, int64_t now)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return false;
 		if (n < 0)
-			return fail_errno(p, now, errno);
+			return probe_fail_errno(p, now, errno);
 		p->sent += (size_t)n;
 	}
 	p->state = PROBE_RECEIVING;
@@ -138,135 +127,150 @@ send_req(struct probe *p, int64_t now)
 static bool
 connected(struct probe *p, int64_t now)
 {
+	close_fd(&p->fd2);
+	p->fallback_at = 0;
 	if (p->url->scheme == URL_TCP)
-		return finish(p, now, true);
+		return probe_finish(p, now, true);
 	p->state = PROBE_SENDING;
 	return send_req(p, now);
 }
 
+/* A non-blocking connect of *fd to address i of u: 0 done, 1 in progress,
+ * -1 with errno (and *fd closed). */
+static int
+start_connect(const struct url *u, int i, int *fd)
+{
+	*fd = socket(u->addr[i].ss_family,
+	             SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (*fd < 0)
+		return -1;
+	if (connect(*fd, (const struct sockaddr *)&u->addr[i], u->addrlen[i]) ==
+	    0)
+		return 0;
+	/* EINTR: the connection goes on asynchronously (connect(2)). */
+	if (errno == EINPROGRESS || errno == EINTR)
+		return 1;
+	close_fd(fd);
+	return -1;
+}
+
 /*
  * Connect to the addresses of the URL from p->addr_idx on (localhost: ::1,
- * then 127.0.0.1) until one is connected or in progress. Returns true when
- * the probe is over, with the error of the last address.
+ * then 127.0.0.1) until one is connected or in progress; while one more
+ * address is left, it is tried beside after PROBE_FALLBACK_MS (Happy
+ * Eyeballs, RFC 8305). Returns true when the probe is over, with the error
+ * of the last address.
  */
 static bool
 try_connect(struct probe *p, int64_t now)
 {
 	const struct url *u = p->url;
 	int err = EADDRNOTAVAIL;
+	int r;
 
 	for (; p->addr_idx < u->naddr; p->addr_idx++) {
-		p->fd = socket(u->addr[p->addr_idx].ss_family,
-		               SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (p->fd < 0) {
-			err = errno;
-			continue;
-		}
-		if (connect(p->fd,
-		            (const struct sockaddr *)&u->addr[p->addr_idx],
-		            u->addrlen[p->addr_idx]) == 0)
+		if ((r = start_connect(u, p->addr_idx, &p->fd)) == 0)
 			return connected(p, now);
-		/* EINTR: the connection goes on asynchronously (connect(2)). */
-		if (errno == EINPROGRESS || errno == EINTR) {
+		if (r > 0) {
 			p->state = PROBE_CONNECTING;
+			p->fallback_at = p->addr_idx + 1 < u->naddr
+			                     ? now + PROBE_FALLBACK_MS
+			                     : 0;
 			return false;
 		}
 		err = errno;
-		close_fd(p);
 	}
 	p->addr_idx = u->naddr > 0 ? u->naddr - 1 : 0;
 	if (u->naddr < 1)
-		return fail_msg(p, now, "no address to probe");
-	return fail_errno(p, now, err);
+		return probe_fail(p, now, "no address to probe");
+	return probe_fail_errno(p, now, err);
 }
 
-/* connect() finished: learn how (SO_ERROR), or try the next address. */
+/* fd2 (the next address) becomes the connect of the probe. */
+static void
+adopt_fd2(struct probe *p)
+{
+	close_fd(&p->fd);
+	p->fd = p->fd2;
+	p->fd2 = -1;
+	p->addr_idx++;
+	p->fallback_at = 0;
+}
+
+/* Happy Eyeballs: the first address has not connected in time, so the
+ * next one is tried beside it, on fd2 (-1 in fallback_at: tried). */
 static bool
-step_connect(struct probe *p, int64_t now)
+start_fallback(struct probe *p, int64_t now)
+{
+	int r = start_connect(p->url, p->addr_idx + 1, &p->fd2);
+
+	p->fallback_at = r < 0 ? -1 : 0;
+	if (r != 0)
+		return false; /* in progress, or failed: the first may connect
+		               */
+	adopt_fd2(p);
+	return connected(p, now);
+}
+
+/* 0 connected, 1 still in progress, or the errno of a failed connect. */
+static int
+connect_result(int fd, short revents)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+	if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
+		return 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
-	if (err == 0)
-		return connected(p, now);
-	if (p->addr_idx + 1 < p->url->naddr) {
-		close_fd(p);
-		p->addr_idx++;
-		return try_connect(p, now);
-	}
-	return fail_errno(p, now, err);
+	return err;
 }
 
 /*
- * Parse the response head in p->buf. Interim 1xx responses (100, 103
- * Early Hints) are skipped; 101 is final, as we asked for no upgrade.
- * Once the final status is known it goes to p->cur and what follows the
- * head counts as drained body. A head too large for p->buf, or with too
- * many headers, still counts when its status line is complete.
+ * A connect finished, on fd or (Happy Eyeballs) fd2, whose events poll(2)
+ * is asked for again: the first to connect wins, a failed one leaves the
+ * other; with neither left, the next address is tried.
  */
 static bool
-on_head(struct probe *p, int64_t now)
+step_connect(struct probe *p, int64_t now, short revents)
 {
-	struct http_resp resp;
-	int r;
+	struct pollfd pfd[2] = {{p->fd, POLLOUT, revents},
+	                        {p->fd2, POLLOUT, 0}};
+	int r1, r2;
 
-	resp.status = 0;
-	while ((r = http_parse_response(p->buf, p->used, 0, &resp)) > 0 &&
-	       resp.status < 200 && resp.status != 101) {
-		memmove(p->buf, p->buf + r, p->used - (size_t)r);
-		p->used -= (size_t)r;
-	}
-	if (r == HTTP_PARTIAL && p->used < sizeof(p->buf))
+	if (p->fd2 >= 0 && poll(pfd, 2, 0) < 0)
 		return false;
-	if (r == HTTP_BAD)
-		return fail_msg(p, now, "malformed HTTP response");
-	if (r < 0 && resp.status < 200)
-		return fail_msg(p, now,
-		                r == HTTP_TOO_MANY
-		                    ? "too many headers in response"
-		                    : "response head too large");
-	p->cur.status = resp.status;
-	p->cur.duration_ms = now - p->started;
-	p->drained = r > 0 ? p->used - (size_t)r : 0;
-	return false;
+	r1 = connect_result(p->fd, pfd[0].revents);
+	r2 = p->fd2 >= 0 ? connect_result(p->fd2, pfd[1].revents) : 1;
+	if (r1 == 0)
+		return connected(p, now);
+	if (r2 == 0) {
+		adopt_fd2(p);
+		return connected(p, now);
+	}
+	if (r2 != 1) {
+		close_fd(&p->fd2);
+		p->fallback_at = -1;
+	}
+	if (r1 == 1)
+		return false;
+	if (p->fd2 >= 0) {
+		adopt_fd2(p);
+		return false;
+	}
+	if (p->fallback_at < 0 || p->addr_idx + 1 >= p->url->naddr)
+		return probe_fail_errno(p, now, r1);
+	close_fd(&p->fd);
+	p->addr_idx++;
+	return try_connect(p, now);
 }
 
-/*
- * Read what the socket has: the head into p->buf, then up to
- * PROBE_DRAIN_MAX bytes of body, thrown away, so that the server sees an
- * orderly close. A result stands once the status is known.
- */
+/* Each scheme's receive path reads once per turn, PROBE_TURN_MAX bytes at
+ * most (SPEC section 3: no server can hold the loop). */
 static bool
 step_recv(struct probe *p, int64_t now)
 {
-	ssize_t n;
-	bool head;
-
-	for (;;) {
-		head = p->cur.status == 0;
-		n = recv(p->fd, head ? p->buf + p->used : p->buf,
-		         head ? sizeof(p->buf) - p->used : sizeof(p->buf), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return false;
-		if (!head) {
-			if (n <= 0 ||
-			    (p->drained += (size_t)n) >= PROBE_DRAIN_MAX)
-				return finish_status(p, now);
-			continue;
-		}
-		if (n < 0)
-			return fail_errno(p, now, errno);
-		if (n == 0)
-			return fail_msg(
-			    p, now, "connection closed before the response");
-		p->used += (size_t)n;
-		if (on_head(p, now))
-			return true;
-	}
+	return probe_http_recv(p, now);
 }
 
 void
@@ -274,6 +278,7 @@ probe_init(struct probe *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
+	p->fd2 = -1;
 	p->state = PROBE_IDLE;
 }
 
@@ -281,47 +286,54 @@ int
 probe_start(struct probe *p, const struct url *u, int64_t now,
             int64_t timeout_ms)
 {
-	int n;
-
 	probe_abort(p);
 	p->url = u;
 	p->addr_idx = 0;
 	p->started = now;
 	p->deadline = now + timeout_ms;
 	p->timeout_ms = timeout_ms;
+	p->fallback_at = 0;
+	p->interim = 0;
 	p->req_len = p->sent = p->used = p->drained = 0;
 	memset(&p->cur, 0, sizeof(p->cur));
 	p->cur.duration_ms = -1;
-	if (u->scheme == URL_HTTP) {
-		n = fmt_snprintf(p->req, sizeof(p->req), REQ_FMT, u->path,
-		                 u->host, WARD_VERSION);
-		if (n < 0 || (size_t)n >= sizeof(p->req))
-			return fail_msg(p, now, "request too long");
-		p->req_len = (size_t)n;
-	}
+	if (u->scheme == URL_HTTP && probe_http_request(p) < 0)
+		return probe_fail(p, now, "request too long");
 	return try_connect(p, now) ? 1 : 0;
 }
 
 int
-probe_pollfd(const struct probe *p, short *events)
+probe_pollfd(const struct probe *p, int i, short *events)
 {
+	*events = 0;
 	switch (p->state) {
 	case PROBE_CONNECTING:
-	case PROBE_SENDING:
 		*events = POLLOUT;
-		return p->fd;
+		return i == 0 ? p->fd : p->fd2;
+	case PROBE_SENDING:
+		*events = i == 0 ? POLLOUT : 0;
+		return i == 0 ? p->fd : -1;
 	case PROBE_RECEIVING:
-		*events = POLLIN;
-		return p->fd;
+		*events = i == 0 ? POLLIN : 0;
+		return i == 0 ? p->fd : -1;
 	default:
-		*events = 0;
 		return -1;
 	}
 }
 
+int64_t
+probe_wake(const struct probe *p)
+{
+	if (p->state == PROBE_CONNECTING && p->fallback_at > 0 &&
+	    p->fallback_at < p->deadline)
+		return p->fallback_at;
+	return p->deadline;
+}
+
 /*
  * Events first, then the deadline: a response that arrives with it still
- * counts. A deadline while draining the body keeps the known status.
+ * counts. A deadline while draining the body keeps the known status. Every
+ * call does a bounded amount of work and checks the deadline.
  */
 bool
 probe_step(struct probe *p, int64_t now, short revents)
@@ -331,23 +343,27 @@ probe_step(struct probe *p, int64_t now, short revents)
 
 	if (p->state == PROBE_IDLE || p->state == PROBE_DONE)
 		return p->state == PROBE_DONE;
-	if (ev != 0 && p->state == PROBE_CONNECTING)
-		done = step_connect(p, now);
+	if (p->state == PROBE_CONNECTING && (ev != 0 || p->fd2 >= 0))
+		done = step_connect(p, now, ev);
 	else if (ev != 0 && p->state == PROBE_SENDING)
 		done = send_req(p, now);
 	else if (ev != 0 && p->state == PROBE_RECEIVING)
 		done = step_recv(p, now);
+	if (!done && p->state == PROBE_CONNECTING && p->fallback_at > 0 &&
+	    now >= p->fallback_at && p->fd2 < 0)
+		done = start_fallback(p, now);
 	if (done || now < p->deadline)
 		return done;
 	if (p->cur.status != 0)
-		return finish_status(p, now);
+		return probe_finish_status(p, now);
 	return fail_timeout(p, now);
 }
 
 void
 probe_abort(struct probe *p)
 {
-	close_fd(p);
+	close_fd(&p->fd);
+	close_fd(&p->fd2);
 	p->state = PROBE_IDLE;
 }
 
@@ -365,21 +381,25 @@ int
 probe_once(const struct url *u, int64_t timeout_ms, struct probe_result *r)
 {
 	struct probe p;
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	int64_t now = mono_ms(), wait;
 	bool done;
+	int i;
 
 	probe_init(&p);
 	done = probe_start(&p, u, now, timeout_ms) != 0;
 	while (!done) {
-		pfd.fd = probe_pollfd(&p, &pfd.events);
-		pfd.revents = 0;
-		wait = p.deadline > now ? p.deadline - now : 0;
-		if (poll(&pfd, 1, wait > INT_MAX ? INT_MAX : (int)wait) < 0 &&
+		for (i = 0; i < 2; i++) {
+			pfd[i].fd = probe_pollfd(&p, i, &pfd[i].events);
+			pfd[i].revents = 0;
+		}
+		wait = probe_wake(&p) > now ? probe_wake(&p) - now : 0;
+		if (poll(pfd, 2, wait > INT_MAX ? INT_MAX : (int)wait) < 0 &&
 		    errno != EINTR)
-			done = fail_msg(&p, mono_ms(), strerror(errno));
+			done = probe_fail(&p, mono_ms(), strerror(errno));
 		else
-			done = probe_step(&p, now = mono_ms(), pfd.revents);
+			done = probe_step(&p, now = mono_ms(),
+			                  pfd[0].revents | pfd[1].revents);
 	}
 	*r = p.last;
 	return r->ok ? 0 : 1;

@@ -1,4 +1,10 @@
-/* probe.h: one non-blocking HTTP or TCP health probe, as a state machine. */
+/*
+ * probe.h: one non-blocking HTTP or TCP health probe, as a state machine.
+ *
+ * No server can hold it (SPEC sections 2 and 3): each probe_step reads at
+ * most once (PROBE_TURN_MAX bytes) and checks the deadline, whatever the
+ * peer sends; every scheme's receive path keeps that rule.
+ */
 #ifndef WARD_PROBE_H
 #define WARD_PROBE_H
 
@@ -28,7 +34,11 @@ struct probe {
 	const struct url *url;  /* what to probe */
 	enum probe_state state; /* where the machine is */
 	int fd;                 /* socket, -1 when none */
-	int addr_idx;           /* address of url being tried */
+	int fd2;                /* localhost: the 127.0.0.1 try, -1 none */
+	int addr_idx;           /* address of url being tried on fd */
+	int64_t fallback_at;    /* when to try the next address too, 0 none */
+	int interim;            /* interim 1xx responses skipped */
+	size_t body_want;       /* Content-Length (SIZE_MAX: unknown) */
 	int64_t started;        /* monotonic ms at start */
 	int64_t deadline;       /* monotonic ms when it times out */
 	int64_t timeout_ms;     /* the timeout itself, for messages */
@@ -54,11 +64,17 @@ void probe_init(struct probe *p);
 int probe_start(struct probe *p, const struct url *u, int64_t now,
                 int64_t timeout_ms);
 
-/* The fd to poll and the events (POLLIN/POLLOUT) it waits for; -1 if none. */
-int probe_pollfd(const struct probe *p, short *events);
+/*
+ * Socket i (0, or 1 for the second connect of Happy Eyeballs) to poll and
+ * the events (POLLIN/POLLOUT) it waits for; -1 if none.
+ */
+int probe_pollfd(const struct probe *p, int i, short *events);
+
+/* When probe_step must run even without events (monotonic ms). */
+int64_t probe_wake(const struct probe *p);
 
 /*
- * Advance after poll reported revents on the fd (0 on a timeout tick).
+ * Advance after poll reported revents on its sockets (0 on a timeout tick).
  * Returns true once the result is in p->last (state PROBE_DONE, fd closed).
  */
 bool probe_step(struct probe *p, int64_t now, short revents);
@@ -71,6 +87,29 @@ void probe_abort(struct probe *p);
  * Returns 0 if healthy, 1 if not.
  */
 int probe_once(const struct url *u, int64_t timeout_ms, struct probe_result *r);
+
+/* For the scheme modules (probe_http.c): end the probe, healthy or not;
+ * fail with a fixed message, or a socket error naming the address; end on
+ * a known HTTP status. All return true. */
+bool probe_finish(struct probe *p, int64_t now, bool ok);
+bool probe_fail(struct probe *p, int64_t now, const char *msg);
+bool probe_fail_errno(struct probe *p, int64_t now, int err);
+bool probe_finish_status(struct probe *p, int64_t now);
+
+/* HTTP (probe_http.c): format the request into p->req; -1 if too long. */
+int probe_http_request(struct probe *p);
+
+/* HTTP: one bounded read of the response and what it means; true when the
+ * probe is over. */
+bool probe_http_recv(struct probe *p, int64_t now);
+
+/*
+ * HTTP, pure (fuzzed): where the next bytes go (*dst, returns the room),
+ * and what n bytes just placed there mean (n == 0: the peer closed).
+ * Returns true when the probe is over (p->last holds the result).
+ */
+size_t probe_http_room(struct probe *p, char **dst);
+bool probe_http_input(struct probe *p, int64_t now, size_t n);
 
 /* Write the --check line ("ok: HTTP 200 in 3 ms") for r into buf. */
 void probe_format(const struct probe_result *r, char *buf, size_t size);

@@ -84,9 +84,11 @@ report_probe(const struct init *in, struct out *o)
 		out_printf(o, "null");
 		return;
 	}
-	fmt_snprintf(url, sizeof(url), "%s://%s%s",
+	/* Without the query: it may hold a token (SPEC section 3). */
+	fmt_snprintf(url, sizeof(url), "%s://%s%.*s",
 	             u->scheme == URL_TCP ? "tcp" : "http", u->host,
-	             u->scheme == URL_TCP ? "" : u->path);
+	             u->scheme == URL_TCP ? 0 : (int)strcspn(u->path, "?"),
+	             u->path);
 	out_printf(o, "{\"url\": ");
 	out_json_str(o, url);
 	out_printf(o, ", \"healthy\": %s, ",

@@ -128,7 +128,7 @@ probe_at(int64_t now, const struct url *u)
 	cr_assert_leq(in.next_probe, now, "probe not due at %lld",
 	              (long long)now);
 	a = health_step(&in, now, 0);
-	while ((pfd.fd = health_pollfd(&in, &pfd.events)) >= 0) {
+	while ((pfd.fd = health_pollfd(&in, 0, &pfd.events)) >= 0) {
 		cr_assert_eq(a, HEALTH_ACT_NONE);
 		pfd.revents = 0;
 		cr_assert_eq(poll(&pfd, 1, 5000), 1, "probe hangs");
@@ -251,7 +251,7 @@ Test(health, inactive_does_nothing)
 	in.cfg.has_probe = false;
 	cr_assert_eq(health_step(&in, T0, 0), HEALTH_ACT_NONE);
 	cr_assert_eq(health_deadline(&in), -1);
-	cr_assert_eq(health_pollfd(&in, &ev), -1);
+	cr_assert_eq(health_pollfd(&in, 0, &ev), -1);
 	in.cfg.has_probe = true;
 	in.phase = PHASE_RESTART_WAIT;
 	cr_assert_eq(health_step(&in, T0, 0), HEALTH_ACT_NONE);
@@ -294,7 +294,7 @@ Test(health, deadline_in_flight_and_timeout)
 	cr_assert(in.probe.state > PROBE_IDLE && in.probe.state < PROBE_DONE,
 	          "state %d", in.probe.state);
 	cr_assert_eq(health_deadline(&in), T0 + 1000);
-	cr_assert_geq(health_pollfd(&in, &ev), 0);
+	cr_assert_geq(health_pollfd(&in, 0, &ev), 0);
 	cr_assert_neq(ev, 0);
 	/* A tick before the deadline changes nothing. */
 	cr_assert_eq(health_step(&in, T0 + 999, 0), HEALTH_ACT_NONE);
@@ -304,7 +304,7 @@ Test(health, deadline_in_flight_and_timeout)
 	cr_assert_eq(in.consecutive_failures, 1);
 	cr_assert_str_eq(in.probe.last.error, "timeout after 1s");
 	cr_assert_eq(in.next_probe, T0 + IVL);
-	cr_assert_eq(health_pollfd(&in, &ev), -1);
+	cr_assert_eq(health_pollfd(&in, 0, &ev), -1);
 	drain_accepts();
 }
 
@@ -472,7 +472,7 @@ Test(health, reset_aborts_probe_in_flight)
 	health_reset(&in, T0);
 	in.cfg.probe = silent;
 	cr_assert_eq(health_step(&in, T0, 0), HEALTH_ACT_NONE);
-	cr_assert_geq(health_pollfd(&in, &ev), 0);
+	cr_assert_geq(health_pollfd(&in, 0, &ev), 0);
 	health_reset(&in, T0 + 500);
 	cr_assert_eq(in.probe.state, PROBE_IDLE);
 	cr_assert_eq(in.probe.fd, -1);

@@ -615,9 +615,9 @@ Test(probe, state_machine_with_caller_time)
 	server_start(&s, AF_INET, SRV_SILENT, "");
 	mkurl(&u, "http://127.0.0.1:", s.port, "/");
 	probe_init(&p);
-	cr_assert_eq(probe_pollfd(&p, &ev), -1);
+	cr_assert_eq(probe_pollfd(&p, 0, &ev), -1);
 	cr_assert_eq(probe_start(&p, &u, 1000, 2000), 0);
-	fd = probe_pollfd(&p, &ev);
+	fd = probe_pollfd(&p, 0, &ev);
 	cr_assert_geq(fd, 0);
 	cr_assert(ev == POLLOUT || ev == POLLIN);
 	/* Ticks before the deadline do nothing; the deadline ends it. */
@@ -627,14 +627,14 @@ Test(probe, state_machine_with_caller_time)
 	cr_assert_eq(p.state, PROBE_DONE);
 	cr_assert_str_eq(p.last.error, "timeout after 2s");
 	cr_assert_eq(p.last.duration_ms, 2000);
-	cr_assert_eq(probe_pollfd(&p, &ev), -1);
+	cr_assert_eq(probe_pollfd(&p, 0, &ev), -1);
 	cr_assert_eq(fcntl(fd, F_GETFD), -1, "fd left open");
 	cr_assert(probe_step(&p, 4000, POLLIN));
 	/* A second probe on the same struct, dropped in flight; the last
 	 * result stays readable meanwhile (for /status). */
 	cr_assert_eq(probe_start(&p, &u, 5000, 1500), 0);
 	cr_assert_str_eq(p.last.error, "timeout after 2s");
-	fd = probe_pollfd(&p, &ev);
+	fd = probe_pollfd(&p, 0, &ev);
 	probe_abort(&p);
 	cr_assert_eq(p.state, PROBE_IDLE);
 	cr_assert_eq(fcntl(fd, F_GETFD), -1, "fd left open");
@@ -658,7 +658,7 @@ Test(probe, nonblocking_run_to_completion)
 	probe_init(&p);
 	cr_assert_eq(probe_start(&p, &u, now_ms(), 3000), 0);
 	do {
-		pfd.fd = probe_pollfd(&p, &pfd.events);
+		pfd.fd = probe_pollfd(&p, 0, &pfd.events);
 		cr_assert_geq(pfd.fd, 0);
 		cr_assert_eq(fcntl(pfd.fd, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
 		cr_assert_eq(fcntl(pfd.fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
@@ -694,4 +694,140 @@ Test(probe, format_lines)
 	cr_assert_str_eq(line, "fail: connection refused (127.0.0.1:8080)");
 	probe_format(&r, line, 8);
 	cr_assert_str_eq(line, "fail: c");
+}
+
+/* A probe of u that has sent its request, reading from fd (or none). */
+static void
+receiving(struct probe *p, struct url *u, int fd)
+{
+	mkurl(u, "http://127.0.0.1:", 9, "/");
+	probe_init(p);
+	probe_start(p, u, 0, 60000); /* port 9: refused, now or soon */
+	probe_abort(p);
+	p->state = PROBE_RECEIVING;
+	p->fd = fd;
+	p->used = p->drained = 0;
+	p->interim = 0;
+	memset(&p->cur, 0, sizeof(p->cur));
+	p->cur.duration_ms = -1;
+}
+
+/* Feed s to the receive path as if read in one piece; true when over. */
+static bool
+feed(struct probe *p, const char *s)
+{
+	char *dst;
+	size_t n = strlen(s), room = probe_http_room(p, &dst);
+
+	cr_assert_leq(n, room);
+	memcpy(dst, s, n);
+	return probe_http_input(p, 1, n);
+}
+
+Test(probe, five_interim_responses_are_skipped_a_sixth_fails)
+{
+	struct probe p;
+	struct url u;
+	int i;
+
+	receiving(&p, &u, -1);
+	for (i = 0; i < PROBE_INTERIM_MAX; i++)
+		cr_assert_not(feed(&p, "HTTP/1.1 100 Continue\r\n\r\n"));
+	cr_assert(feed(&p, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+	cr_assert(p.last.ok, "%s", p.last.error);
+	receiving(&p, &u, -1);
+	for (i = 0; i < PROBE_INTERIM_MAX; i++)
+		cr_assert_not(feed(&p, "HTTP/1.1 103 Early Hints\r\n\r\n"));
+	cr_assert(feed(&p, "HTTP/1.1 100 Continue\r\n\r\n"));
+	cr_assert_not(p.last.ok);
+	cr_assert_str_eq(p.last.error, "too many interim responses");
+	/* Six in one read, with a 200 after them: still a failure. */
+	receiving(&p, &u, -1);
+	cr_assert(feed(&p, "HTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\n"
+	                   "HTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\n"
+	                   "HTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\n"
+	                   "HTTP/1.1 200 OK\r\n\r\n"));
+	cr_assert_str_eq(p.last.error, "too many interim responses");
+}
+
+Test(probe, content_length_ends_the_read)
+{
+	struct probe p;
+	struct url u;
+
+	receiving(&p, &u, -1);
+	cr_assert_not(
+	    feed(&p, "HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\no"));
+	cr_assert_not(feed(&p, "k"));
+	cr_assert(feed(&p, "\n"));
+	cr_assert(p.last.ok);
+	cr_assert_eq(p.last.status, 200);
+	receiving(&p, &u, -1);
+	cr_assert(feed(&p, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+	receiving(&p, &u, -1);
+	cr_assert(feed(&p, "HTTP/1.1 204 No Content\r\n\r\n"));
+	cr_assert(p.last.ok);
+	receiving(&p, &u, -1);
+	cr_assert(feed(&p, "HTTP/1.1 503 No\r\nContent-Length: 0\r\n\r\n"));
+	cr_assert_str_eq(p.last.error, "HTTP 503");
+	/* No or a bad Content-Length: drained until the close or the cap. */
+	receiving(&p, &u, -1);
+	cr_assert_not(feed(&p, "HTTP/1.1 200 OK\r\n\r\nok"));
+	cr_assert(probe_http_input(&p, 1, 0));
+	cr_assert(p.last.ok);
+	receiving(&p, &u, -1);
+	cr_assert_not(
+	    feed(&p, "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\no"));
+	receiving(&p, &u, -1);
+	cr_assert_not(feed(&p, "HTTP/1.1 200 OK\r\nContent-Length: "
+	                       "99999999999999999999999999\r\n\r\no"));
+}
+
+Test(probe, one_step_reads_a_bounded_amount)
+{
+	static char flood[1 << 16];
+	struct probe p;
+	struct url u;
+	int sv[2];
+	size_t before;
+	int i;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
+	             0);
+	receiving(&p, &u, sv[0]);
+	memset(flood, 'x', sizeof(flood));
+	memcpy(flood, "HTTP/1.1 200 OK\r\n\r\n", 19);
+	cr_assert_gt(write(sv[1], flood, sizeof(flood)), PROBE_TURN_MAX * 2);
+	cr_assert_not(probe_step(&p, 1, POLLIN));
+	cr_assert_eq(p.cur.status, 200);
+	cr_assert_leq(p.used, PROBE_TURN_MAX); /* all read so far */
+	for (i = 0; i < 3; i++) {
+		before = p.drained;
+		cr_assert_not(probe_step(&p, 2, POLLIN));
+		cr_assert_leq(p.drained - before, PROBE_TURN_MAX);
+		cr_assert_gt(p.drained, before);
+	}
+	/* The deadline is checked on a turn with bytes waiting too. */
+	cr_assert(probe_step(&p, 60000, POLLIN));
+	cr_assert(p.last.ok);
+	close(sv[1]);
+}
+
+Test(probe, a_flood_of_continues_ends_within_one_turn)
+{
+	static char flood[1 << 16];
+	struct probe p;
+	struct url u;
+	int sv[2];
+	size_t i;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
+	             0);
+	receiving(&p, &u, sv[0]);
+	for (i = 0; i + 25 <= sizeof(flood); i += 25)
+		memcpy(flood + i, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	cr_assert_gt(write(sv[1], flood, i), 0);
+	cr_assert(probe_step(&p, 1, POLLIN));
+	cr_assert_str_eq(p.last.error, "too many interim responses");
+	close(sv[1]);
 }
