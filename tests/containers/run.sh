@@ -29,6 +29,8 @@ DEB=docker.io/library/debian:bookworm-slim
 EXAMPLE=localhost/ward-example:test
 SCRATCH=localhost/ward-scratch:test
 export CONTAINERS_CONF=$W/containers.conf
+# shellcheck source=tests/containers/images.sh
+. "$REPO/tests/containers/images.sh"
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -51,39 +53,18 @@ events_logger = "file"
 EOF
 }
 
-# A busybox rootfs (also the runc bundles' root) and image.
+# The busybox root (also the runc bundles' root) and the debootstrap'ed
+# Debian, made once for both suites (images.sh), imported into podman.
 make_busybox() {
-	local r=$W/rootfs a
-	if [ ! -x "$r/bin/busybox" ]; then
-		rm -rf "$r"
-		mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,out}
-		cp /bin/busybox "$r/bin/busybox"
-		for a in $("$r/bin/busybox" --list); do
-			[ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"
-		done
-		printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n' >"$r/etc/passwd"
-		printf 'root:x:0:\nuser:x:1000:\n' >"$r/etc/group"
-		chmod 1777 "$r/tmp"
-	fi
-	mkdir -p "$r/out" # mount point of the runc bundles' host directory
+	images_busybox_root
 	podman image exists "$BB" ||
-		tar -C "$r" -c . | podman import -q - "$BB" >/dev/null
+		tar -C "$W/rootfs" -c . | podman import -q - "$BB" >/dev/null
 }
 
-# debian:bookworm-slim for Dockerfile.example, made once (~35 s).
 make_debian() {
-	local d=$W/debian mirror
 	podman image exists "$DEB" && return 0
-	mirror=$(awk '/^URIs:/ { print $2; exit }' \
-		/etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-	rm -rf "$d"
-	debootstrap --variant=minbase bookworm "$d" \
-		"${mirror:-http://deb.debian.org/debian}" >"$W/debootstrap.log"
-	rm -rf "$d/var/cache/apt/archives/"*.deb "$d/var/cache/apt/"*.bin \
-		"$d/var/lib/apt/lists/"*
-	tar -C "$d" -c . |
-		podman import -q --change 'CMD ["bash"]' - "$DEB" >/dev/null
-	rm -rf "$d"
+	images_debian_tar
+	podman import -q --change 'CMD ["bash"]' - "$DEB" <"$W/debian.tar" >/dev/null
 }
 
 setup() {
