@@ -66,6 +66,23 @@ env_get(char **envp, const char *name)
 	return NULL;
 }
 
+/* WARD_VERBOSE: a count of -v, or a boolean (one -v or none). It replaces
+ * what TINI_VERBOSITY said, quiet included. */
+static int
+env_verbose(struct opt_ctx *p, const char *v)
+{
+	int64_t n = value_uint(v, strlen(v), 1000);
+
+	if (n < 0 && (n = value_bool(v)) < 0)
+		return opt_fail(p,
+		                "%s: bad count '%s' (want a number of -v, or "
+		                "a boolean)",
+		                p->src, v);
+	p->vcount = (int)n;
+	p->quiet = 0;
+	return 0;
+}
+
 /* Apply WARD_<NAME> of option id, if set. */
 static int
 env_option(struct opt_ctx *p, char **envp, int id)
@@ -74,7 +91,6 @@ env_option(struct opt_ctx *p, char **envp, int id)
 	const char *v;
 	size_t i;
 	size_t j;
-	int64_t n;
 	int b;
 
 	fmt_snprintf(p->src, sizeof(p->src), "WARD_");
@@ -94,10 +110,8 @@ env_option(struct opt_ctx *p, char **envp, int id)
 		}
 		return 0;
 	}
-	if (id == O_VERBOSE && (n = value_uint(v, strlen(v), 9)) >= 0) {
-		p->vcount = (int)n;
-		return 0;
-	}
+	if (id == O_VERBOSE)
+		return env_verbose(p, v);
 	if ((b = value_bool(v)) < 0)
 		return opt_fail(p,
 		                "%s: bad boolean '%s' (want 1/true/yes or "
@@ -107,8 +121,13 @@ env_option(struct opt_ctx *p, char **envp, int id)
 	return 0;
 }
 
-/* tini's variables, with tini's meaning: set = on. */
-static int
+/*
+ * tini's variables, with tini's meaning: set = on; TINI_VERBOSITY 0 quiet,
+ * 1 default, 2 info, 3 and more (tini's debug, trace) debug. tini starts
+ * whatever the level says, so a value that is no number is ignored with a
+ * warning for main.c; an empty one is the same as none.
+ */
+static void
 env_tini(struct opt_ctx *p, char **envp)
 {
 	const char *v;
@@ -116,15 +135,16 @@ env_tini(struct opt_ctx *p, char **envp)
 
 	if (env_get(envp, "TINI_KILL_PROCESS_GROUP"))
 		p->c->pgroup = true;
-	if ((v = env_get(envp, "TINI_VERBOSITY"))) {
-		if ((n = value_uint(v, strlen(v), 9)) < 0)
-			return opt_fail(p, "TINI_VERBOSITY: bad level '%s'", v);
-		if (n == 0)
-			p->quiet = 1;
-		else
-			p->vcount = (int)n - 1;
-	}
-	return 0;
+	if (!(v = env_get(envp, "TINI_VERBOSITY")) || !*v)
+		return;
+	if ((n = value_uint(v, strlen(v), INT64_MAX)) < 0)
+		opt_line(
+		    p->c->warn, sizeof(p->c->warn),
+		    "TINI_VERBOSITY: '%.40s' is not a level (0-3), ignored", v);
+	else if (n == 0)
+		p->quiet = 1;
+	else
+		p->vcount = n > 3 ? 2 : (int)n - 1;
 }
 
 static int
@@ -134,8 +154,7 @@ env_all(struct opt_ctx *p, char **envp, int check_mode)
 
 	if (check_mode)
 		return env_option(p, envp, O_CHECKTIMEOUT);
-	if (env_tini(p, envp) < 0)
-		return -1;
+	env_tini(p, envp);
 	for (id = 0; id < NOPTS; id++)
 		if (opts[id].env && env_option(p, envp, id) < 0)
 			return -1;
@@ -288,8 +307,5 @@ cli_parse(struct config *c, int argc, char **argv, char **envp, char *err,
 		return opt_fail(&p, "--check takes no program: '%s'", argv[i]);
 	if (c->mode == MODE_RUN && i >= argc)
 		return opt_fail(&p, "missing program to run");
-	if (c->probe_timeout_ms > c->probe_interval_ms && c->has_probe)
-		return opt_fail(&p, "--probe-timeout is longer than "
-		                    "--probe-interval");
 	return 0;
 }

@@ -52,6 +52,7 @@ struct config {
 	struct url check;               /* --check URL */
 	int64_t check_timeout_ms;       /* --check-timeout */
 	struct check_conf checks;       /* --require-* */
+	char warn[96];                  /* warning for main.c to log, or "" */
 };
 
 /*

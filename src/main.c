@@ -102,6 +102,8 @@ main(int argc, char **argv, char **envp)
 	case MODE_RUN:
 		break;
 	}
+	if (in.cfg.warn[0])
+		log_warnx("%s", in.cfg.warn);
 	setup(&in);
 	in.started_ms = loop_now();
 	if (super_spawn(&in, in.started_ms) < 0)

@@ -9,15 +9,48 @@
 #include "log.h"
 #include "value.h"
 
+/* Format into buf; control characters (a newline in a value) become '?'. */
+static void
+vline(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	fmt_vsnprintf(buf, size, fmt, ap);
+	for (; size > 0 && *buf; buf++)
+		if ((unsigned char)*buf < 0x20 || *buf == 0x7f)
+			*buf = '?';
+}
+
+void
+opt_line(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(buf, size, fmt, ap);
+	va_end(ap);
+}
+
 int
 opt_fail(struct opt_ctx *p, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fmt_vsnprintf(p->err, p->errlen, fmt, ap);
+	vline(p->err, p->errlen, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* KILL and STOP can be neither caught nor blocked (signal(7)): ward never
+ * receives them, so listening for one is a mistake worth an error. */
+static int
+uncatchable(struct opt_ctx *p, int s)
+{
+	char name[16];
+
+	if (s != SIGKILL && s != SIGSTOP)
+		return 0;
+	return opt_fail(p, "%s: %s can never reach ward (it cannot be caught)",
+	                p->src, value_signame(s, name, sizeof(name)));
 }
 
 static int
@@ -51,6 +84,8 @@ set_signal_list(struct opt_ctx *p, uint64_t *out, const char *v, size_t len)
 			;
 		if ((s = value_signal(v + i, j - i)) < 1)
 			return bad(p, "signal", v + i, j - i);
+		if (uncatchable(p, s) < 0)
+			return -1;
 		*out |= UINT64_C(1) << (s - 1);
 		i = j + 1;
 	}
@@ -72,6 +107,8 @@ set_rewrite(struct opt_ctx *p, const char *v, size_t len)
 	         : value_signal(colon + 1, v + len - colon - 1);
 	if (from < 0 || to < 0)
 		return bad(p, "rewrite (want FROM:TO)", v, len);
+	if (uncatchable(p, from) < 0)
+		return -1;
 	p->c->rewrite[from] = (signed char)to;
 	return 0;
 }
@@ -223,7 +260,7 @@ opt_flag(struct opt_ctx *p, int id, int on)
 		p->quiet = on;
 		break;
 	case O_VERBOSE:
-		p->vcount = on ? p->vcount + 1 : 0;
+		p->vcount++;
 		break;
 	case O_ROROOT:
 		c->checks.readonly_root = on;
@@ -244,8 +281,13 @@ void
 opt_reset(struct opt_ctx *p, int id)
 {
 	struct config *c = p->c;
+	unsigned long loud = 1UL << O_VERBOSE | 1UL << O_QUIET;
 	int i;
 
+	/* -v and -q are one setting: the first replaces what the
+	 * environment said of either (WARD_VERBOSE, WARD_QUIET, TINI_*). */
+	if ((id == O_VERBOSE || id == O_QUIET) && !(p->seen & loud))
+		p->vcount = p->quiet = 0;
 	if (p->seen & (1UL << id))
 		return;
 	p->seen |= 1UL << id;
@@ -258,6 +300,4 @@ opt_reset(struct opt_ctx *p, int id)
 		c->checks.ntmpfs = 0;
 	else if (id == O_WRITABLE)
 		c->checks.nwritable = 0;
-	else if (id == O_VERBOSE)
-		p->vcount = 0;
 }

@@ -51,6 +51,10 @@ struct opt_ctx {
 int opt_fail(struct opt_ctx *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Format one line into buf, control characters shown as '?'. */
+void opt_line(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Apply one value of option id (from argv or one item of a WARD_ list). */
 int opt_apply(struct opt_ctx *p, int id, const char *v, size_t len);
 

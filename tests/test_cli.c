@@ -581,15 +581,63 @@ Test(cli, bad_other_values)
 	fails(NOENV, ARGV("ward", "--probe-retries", "x", "app"), "'x'");
 }
 
+/* A probe still running when the next is due delays it (SPEC 3), so no
+ * combination of interval and timeout is refused. */
 Test(cli, probe_timeout_longer_than_interval)
 {
-	fails(NOENV,
-	      ARGV("ward", "--probe", "tcp://127.0.0.1:1", "--probe-interval",
-	           "1s", "--probe-timeout", "2s", "app"),
-	      "--probe-timeout");
-	/* Without a probe the two are not compared. */
-	ok(NOENV, ARGV("ward", "--probe-interval", "1s", "--probe-timeout",
-	               "2s", "app"));
+	ok(NOENV, ARGV("ward", "--probe", "tcp://127.0.0.1:1",
+	               "--probe-interval", "500ms", "app"));
+	cr_assert_eq(cfg.probe_interval_ms, 500);
+	cr_assert_eq(cfg.probe_timeout_ms, 1000);
+	ok(NOENV,
+	   ARGV("ward", "--probe", "tcp://127.0.0.1:1", "--probe-interval",
+	        "1s", "--probe-timeout", "2s", "app"));
+	cr_assert_eq(cfg.probe_interval_ms, 1000);
+	cr_assert_eq(cfg.probe_timeout_ms, 2000);
+	ok(ENV("WARD_PROBE=http://127.0.0.1:1/", "WARD_PROBE_INTERVAL=200ms",
+	       "WARD_PROBE_TIMEOUT=1m"),
+	   ARGV("ward", "app"));
+	cr_assert_eq(cfg.probe_interval_ms, 200);
+	cr_assert_eq(cfg.probe_timeout_ms, 60000);
+}
+
+/* KILL and STOP can never reach ward (signal(7): they cannot be caught or
+ * blocked), so as a shutdown signal or the FROM of a rewrite they would
+ * never do anything: a usage error. As a TO, or -p, they are fine. */
+Test(cli, uncatchable_signals_refused)
+{
+	fails(NOENV, ARGV("ward", "--shutdown-signals", "TERM,KILL", "app"),
+	      "SIGKILL");
+	cr_assert_not_null(strstr(err, "--shutdown-signals"), "%s", err);
+	fails(NOENV, ARGV("ward", "--shutdown-signals", "9", "app"), "SIGKILL");
+	fails(NOENV, ARGV("ward", "--shutdown-signals=SIGSTOP", "app"),
+	      "SIGSTOP");
+	fails(NOENV, ARGV("ward", "-r", "KILL:TERM", "app"), "SIGKILL");
+	cr_assert_not_null(strstr(err, "-r"), "%s", err);
+	fails(NOENV, ARGV("ward", "--rewrite", "19:0", "app"), "SIGSTOP");
+	fails(NOENV, ARGV("ward", "-r", "sigstop:INT", "app"), "SIGSTOP");
+	fails(ENV("WARD_SHUTDOWN_SIGNALS=INT,STOP"), ARGV("ward", "app"),
+	      "WARD_SHUTDOWN_SIGNALS");
+	cr_assert_not_null(strstr(err, "SIGSTOP"), "%s", err);
+	fails(ENV("WARD_REWRITE=HUP:0,KILL:0"), ARGV("ward", "app"),
+	      "WARD_REWRITE");
+	ok(NOENV, ARGV("ward", "-r", "TERM:KILL", "-r", "INT:STOP", "app"));
+	rewrite_is((int[]){SIGTERM, SIGINT}, (int[]){SIGKILL, SIGSTOP}, 2);
+	ok(NOENV, ARGV("ward", "-p", "KILL", "app"));
+	cr_assert_eq(cfg.pdeathsig, SIGKILL);
+}
+
+/* One line, whatever the value holds: control characters are shown as
+ * '?', so a newline in a value cannot split the message. */
+Test(cli, message_stays_one_line)
+{
+	fails(NOENV, ARGV("ward", "--grace", "1\nward: fake", "app"),
+	      "--grace");
+	cr_assert_not_null(strstr(err, "1?ward: fake"), "%s", err);
+	fails(ENV("WARD_PROBE=http://127.0.0.1/\r\nx"), ARGV("ward", "app"),
+	      "WARD_PROBE");
+	cr_assert_null(strchr(err, '\r'), "%s", err);
+	fails(NOENV, ARGV("ward", "--bo\tgus", "app"), "--bo?gus");
 }
 
 Test(cli, missing_program)
@@ -692,6 +740,55 @@ Test(cli, env_bad_booleans)
 	fails(ENV("WARD_REQUIRE_READONLY_ROOT=ro"), ARGV("ward", "app"),
 	      "WARD_REQUIRE_READONLY_ROOT");
 	fails(ENV("WARD_VERBOSE=lots"), ARGV("ward", "app"), "WARD_VERBOSE");
+}
+
+/* WARD_VERBOSE takes a count (that many -v), or a boolean (1 or 0 -v). */
+Test(cli, env_verbose_count)
+{
+	int want;
+
+	ok(NOENV, ARGV("ward", "-vvvvvvvvvv", "app"));
+	want = cfg.verbosity;
+	ok(ENV("WARD_VERBOSE=10"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, want, "WARD_VERBOSE=10: %d, -v x10: %d",
+	             cfg.verbosity, want);
+	ok(ENV("WARD_VERBOSE=3"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, 3);
+	ok(ENV("WARD_VERBOSE=yes"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, 1);
+	ok(ENV("WARD_VERBOSE=no"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, 0);
+	ok(ENV("WARD_VERBOSE="), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, 0);
+	fails(ENV("WARD_VERBOSE=lots"), ARGV("ward", "app"), "WARD_VERBOSE");
+	cr_assert_not_null(strstr(err, "count"), "%s", err);
+	cr_assert_null(strstr(err, "bad boolean"), "%s", err);
+	fails(ENV("WARD_VERBOSE=-1"), ARGV("ward", "app"), "'-1'");
+	fails(ENV("WARD_VERBOSE=2x"), ARGV("ward", "app"), "'2x'");
+}
+
+/* The verbosity is one setting: WARD_VERBOSE and WARD_QUIET win over
+ * TINI_VERBOSITY, and -v or -q on the command line replaces all three. */
+Test(cli, verbosity_sources)
+{
+	ok(ENV("TINI_VERBOSITY=0", "WARD_VERBOSE=2"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, 2);
+	ok(ENV("TINI_VERBOSITY=3", "WARD_VERBOSE=true"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, 1);
+	ok(ENV("TINI_VERBOSITY=0", "WARD_QUIET=0"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, 0);
+	ok(ENV("TINI_VERBOSITY=2", "WARD_QUIET=1"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, LOG_LVL_ERROR);
+	ok(ENV("WARD_VERBOSE=2", "WARD_QUIET=1"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, LOG_LVL_ERROR);
+	ok(ENV("TINI_VERBOSITY=0"), ARGV("ward", "-v", "app"));
+	cr_assert_eq(cfg.verbosity, 1);
+	ok(ENV("WARD_QUIET=1"), ARGV("ward", "-v", "app"));
+	cr_assert_eq(cfg.verbosity, 1);
+	ok(ENV("WARD_VERBOSE=2"), ARGV("ward", "-q", "app"));
+	cr_assert_eq(cfg.verbosity, LOG_LVL_ERROR);
+	ok(ENV("WARD_QUIET=1"), ARGV("ward", "-v", "-q", "app"));
+	cr_assert_eq(cfg.verbosity, LOG_LVL_ERROR);
 }
 
 Test(cli, env_bad_values_name_the_variable)
@@ -822,11 +919,48 @@ Test(cli, tini_variables)
 	cr_assert_eq(cfg.verbosity, LOG_LVL_INFO);
 	ok(ENV("TINI_VERBOSITY=3"), ARGV("ward", "app"));
 	cr_assert_eq(cfg.verbosity, LOG_LVL_DEBUG);
-	fails(ENV("TINI_VERBOSITY=loud"), ARGV("ward", "app"),
-	      "TINI_VERBOSITY");
+	cr_assert_eq(cfg.warn[0], '\0', "warning: %s", cfg.warn);
 	/* The command line still wins. */
 	ok(ENV("TINI_VERBOSITY=3"), ARGV("ward", "-v", "app"));
 	cr_assert_eq(cfg.verbosity, 1);
+}
+
+/* tini starts whatever TINI_VERBOSITY holds, so ward does too: a value
+ * tini would not understand is ignored, with a warning that cli_parse
+ * hands back (main logs it once logging is set up). tini's levels 4 and 5
+ * (debug, trace) are ward's most verbose. */
+Test(cli, tini_verbosity_not_understood)
+{
+	static const char *const bad[] = {"loud", "-1", "2x", " 1", "0x1"};
+	char v[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(v, sizeof(v), "TINI_VERBOSITY=%s", bad[i]);
+		ok(ENV(v), ARGV("ward", "app"));
+		cr_expect_eq(cfg.verbosity, LOG_LVL_NOTICE, "%s", v);
+		cr_expect_not_null(strstr(cfg.warn, "TINI_VERBOSITY"), "%s: %s",
+		                   v, cfg.warn);
+		cr_expect_not_null(strstr(cfg.warn, bad[i]), "%s: %s", v,
+		                   cfg.warn);
+		cr_expect_not_null(strstr(cfg.warn, "ignored"), "%s: %s", v,
+		                   cfg.warn);
+		cr_expect_null(strchr(cfg.warn, '\n'), "%s", cfg.warn);
+	}
+	ok(ENV("TINI_VERBOSITY=loud", "WARD_VERBOSE=1"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, 1);
+	ok(ENV("TINI_VERBOSITY=5"), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, LOG_LVL_DEBUG);
+	cr_assert_eq(cfg.warn[0], '\0', "warning: %s", cfg.warn);
+	ok(ENV("TINI_VERBOSITY="), ARGV("ward", "app"));
+	cr_assert_eq(cfg.verbosity, LOG_LVL_NOTICE);
+	cr_assert_eq(cfg.warn[0], '\0', "warning: %s", cfg.warn);
+	ok(NOENV, ARGV("ward", "app"));
+	cr_assert_eq(cfg.warn[0], '\0', "warning: %s", cfg.warn);
+	/* --check reads no TINI_* variable: nothing to warn about. */
+	ok(ENV("TINI_VERBOSITY=loud"),
+	   ARGV("ward", "--check", "http://127.0.0.1/"));
+	cr_assert_eq(cfg.warn[0], '\0', "warning: %s", cfg.warn);
 }
 
 /* --check ignores every WARD_* variable except WARD_CHECK_TIMEOUT. */

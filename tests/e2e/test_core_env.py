@@ -4,11 +4,13 @@ child's environment passed on unchanged."""
 
 import re
 import signal
+import socket
+import threading
 import time
 
 import pytest
 
-from conftest import base_env, helper, run, ward_lines
+from conftest import base_env, helper, run, wait_until, ward_lines
 
 
 def start_tree(spawn, mode, report, *flags, env=None):
@@ -128,3 +130,172 @@ def test_child_environment_is_passed_unchanged(mode, extra):
     assert res.returncode == 0, res.stderr
     got = dict(kv.split("=", 1) for kv in res.stdout.split("\0") if kv)
     assert got == env
+
+
+# --- values that used to be refused, and values that must be -------------
+
+def usage_error(args, tmp_path, env=None):
+    """ward ARGS touch MARKER: exit 2, one line + the hint, nothing run."""
+    marker = tmp_path / "started"
+    r = run(list(args) + ["touch", str(marker)],
+            env=base_env(**(env or {})))
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    ls = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(ls) == 2, ls
+    assert ls[0].startswith("ward: ") and "Try" not in ls[0], ls
+    assert ls[1] == "ward: Try 'ward --help'", ls
+    assert not marker.exists()
+    assert r.stdout == ""
+    return ls[0]
+
+
+def test_ward_verbose_takes_a_count(spawn, report):
+    # WARD_VERBOSE=10 is ten -v, not a "bad boolean".
+    assert forwarded_usr1_logged(spawn, report,
+                                 base_env(WARD_VERBOSE="10")) is True
+
+
+def test_ward_verbose_garbage_is_a_usage_error(tmp_path):
+    line = usage_error([], tmp_path, {"WARD_VERBOSE": "lots"})
+    assert "WARD_VERBOSE" in line and "count" in line, line
+    assert "bad boolean" not in line, line
+
+
+def test_tini_verbosity_not_understood_is_ignored_with_one_warning(mode):
+    # tini starts whatever TINI_VERBOSITY holds; ward does too, and says
+    # once that it ignored it.
+    r = run(["sh", "-c", "exit 3"], mode, env=base_env(TINI_VERBOSITY="abc"))
+    assert r.returncode == 3, r.stderr
+    ls = ward_lines(r.stderr)
+    warn = [ln for ln in ls if "TINI_VERBOSITY" in ln]
+    assert len(warn) == 1, ls
+    assert "'abc'" in warn[0] and "ignored" in warn[0], warn
+    assert "Try 'ward --help'" not in r.stderr, ls
+
+
+def test_tini_verbosity_warning_respects_quiet():
+    r = run(["-q", "sh", "-c", "exit 0"], env=base_env(TINI_VERBOSITY="x"))
+    assert r.returncode == 0, r.stderr
+    assert "TINI_VERBOSITY" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("args,env", [
+    (["--shutdown-signals", "TERM,KILL"], {}),
+    (["--shutdown-signals=STOP"], {}),
+    (["-r", "KILL:TERM"], {}),
+    (["--rewrite", "SIGSTOP:0"], {}),
+    ([], {"WARD_SHUTDOWN_SIGNALS": "INT,9"}),
+    ([], {"WARD_REWRITE": "HUP:0,19:TERM"}),
+], ids=["shutdown-kill", "shutdown-stop", "rewrite-kill", "rewrite-stop",
+        "env-shutdown", "env-rewrite"])
+def test_uncatchable_signals_are_usage_errors(args, env, tmp_path):
+    line = usage_error(args, tmp_path, env)
+    assert "SIGKILL" in line or "SIGSTOP" in line, line
+
+
+def test_kill_as_rewrite_target_is_fine():
+    r = run(["-r", "USR1:KILL", "sh", "-c", "exit 4"])
+    assert r.returncode == 4, r.stderr
+
+
+@pytest.mark.parametrize("args,env", [
+    (["--grace", "1\nward: exiting with 0"], {}),
+    ([], {"WARD_GRACE": "2\r\nx"}),
+    (["--drain-delay", "soon"], {}),
+    ([], {"WARD_DRAIN_DELAY": "5x"}),
+], ids=["newline-in-flag", "newline-in-env", "drain-flag", "drain-env"])
+def test_bad_value_is_one_line(args, env, tmp_path):
+    usage_error(args, tmp_path, env)
+
+
+def test_drain_delay_accepted():
+    for args, env in ((["--drain-delay", "2s"], {}),
+                      ([], {"WARD_DRAIN_DELAY": "250ms"})):
+        r = run(args + ["sh", "-c", "exit 5"], env=base_env(**env))
+        assert r.returncode == 5, r.stderr
+
+
+# --- a probe timeout longer than the interval ------------------------------
+
+class SlowServer:
+    """HTTP on 127.0.0.1 that answers 200 after `delay` seconds and counts
+    connections open at once (from accept to the start of the answer, so
+    a client's next connection after the answer never overlaps)."""
+
+    def __init__(self, delay):
+        self.delay = delay
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.lock = threading.Lock()
+        self.open = 0
+        self.most = 0
+        self.answered = 0
+        self.accepted = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.accepted += 1
+                self.open += 1
+                self.most = max(self.most, self.open)
+            threading.Thread(target=self._serve, args=(c,),
+                             daemon=True).start()
+
+    def _serve(self, c):
+        try:
+            c.settimeout(10)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                b = c.recv(4096)
+                if not b:
+                    break
+                head += b
+            time.sleep(self.delay)
+            with self.lock:
+                self.open -= 1
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+                      b"Connection: close\r\n\r\nok\n")
+            with self.lock:
+                self.answered += 1
+        except OSError:
+            with self.lock:
+                self.open -= 1
+        finally:
+            c.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_probe_timeout_longer_than_interval_keeps_one_probe_in_flight(
+        mode, spawn, report):
+    # Each answer takes 500 ms: longer than the 200 ms interval, shorter
+    # than the 1 s timeout. The probes succeed, and the next one waits for
+    # the one in flight instead of piling up beside it.
+    srv = SlowServer(0.5)
+    try:
+        r = report()
+        w = spawn(mode, ["-v", "--probe", f"http://127.0.0.1:{srv.port}/",
+                         "--probe-interval", "200ms", "--probe-timeout", "1s",
+                         helper("sigcatch"), "-x", "TERM", str(r)])
+        r.ward = w
+        r.wait("ready")
+
+        def three_answered():
+            assert w.running(), w.stderr()
+            return srv.answered >= 3
+        wait_until(three_answered, what="three probes answered")
+        assert any("is healthy" in ln for ln in w.lines()), w.stderr()
+        assert not any("probe failed" in ln for ln in w.lines()), w.stderr()
+        assert srv.most == 1, f"{srv.most} probes in flight at once"
+        w.kill(signal.SIGTERM)
+        assert w.wait() == 143, w.stderr()
+    finally:
+        srv.close()
