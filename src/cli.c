@@ -128,14 +128,14 @@ env_option(struct opt_ctx *p, char **envp, int id)
  * warning for main.c; an empty one is the same as none.
  */
 static void
-env_tini(struct opt_ctx *p, char **envp)
+env_tini(struct opt_ctx *p, char **envp, int verbosity)
 {
 	const char *v;
 	int64_t n;
 
 	if (env_get(envp, "TINI_KILL_PROCESS_GROUP"))
 		p->c->pgroup = true;
-	if (!(v = env_get(envp, "TINI_VERBOSITY")) || !*v)
+	if (!verbosity || !(v = env_get(envp, "TINI_VERBOSITY")) || !*v)
 		return;
 	if ((n = value_uint(v, strlen(v), INT64_MAX)) < 0)
 		opt_line(
@@ -147,16 +147,28 @@ env_tini(struct opt_ctx *p, char **envp)
 		p->vcount = n > 3 ? 2 : (int)n - 1;
 }
 
+/*
+ * The variables, but none of an option the command line gives (the flag
+ * replaces it; -v and -q replace all that set the verbosity). A mode reads
+ * none: --version, --help and --license work whatever the environment
+ * holds, and --check reads only WARD_CHECK_TIMEOUT.
+ */
 static int
-env_all(struct opt_ctx *p, char **envp, int check_mode)
+env_all(struct opt_ctx *p, char **envp, int mode, unsigned long argv_seen)
 {
+	unsigned long loud = 1UL << O_VERBOSE | 1UL << O_QUIET;
 	int id;
 
-	if (check_mode)
+	if (argv_seen & loud)
+		argv_seen |= loud;
+	if (mode == MODE_CHECK && !(argv_seen & 1UL << O_CHECKTIMEOUT))
 		return env_option(p, envp, O_CHECKTIMEOUT);
-	env_tini(p, envp);
+	if (mode != MODE_RUN)
+		return 0;
+	env_tini(p, envp, !(argv_seen & loud));
 	for (id = 0; id < NOPTS; id++)
-		if (opts[id].env && env_option(p, envp, id) < 0)
+		if (opts[id].env && !(argv_seen & 1UL << id) &&
+		    env_option(p, envp, id) < 0)
 			return -1;
 	return 0;
 }
@@ -275,17 +287,19 @@ defaults(struct config *c, char *argv0)
 	c->check_timeout_ms = 2000;
 }
 
-/* Is this a --check run? A first pass over argv alone, into a scratch
- * config, so that --check can ignore the environment. */
-static int
-has_check(int argc, char **argv)
+/* A first pass over argv alone, into a scratch config: the mode and the
+ * options given (up to a bad one, which the real pass reports). */
+static enum cli_mode
+argv_scan(int argc, char **argv, unsigned long *seen)
 {
 	struct config scratch;
 	char err[8];
 	struct opt_ctx p = {&scratch, err, sizeof(err), 0, 0, 0, ""};
 
 	defaults(&scratch, argc > 0 ? argv[0] : "ward");
-	return args_all(&p, argc, argv) >= 0 && scratch.mode == MODE_CHECK;
+	args_all(&p, argc, argv);
+	*seen = p.seen;
+	return scratch.mode;
 }
 
 int
@@ -293,11 +307,12 @@ cli_parse(struct config *c, int argc, char **argv, char **envp, char *err,
           size_t errlen)
 {
 	struct opt_ctx p = {c, err, errlen, 0, 0, 0, ""};
-	int check = has_check(argc, argv);
+	unsigned long seen;
+	enum cli_mode mode = argv_scan(argc, argv, &seen);
 	int i;
 
 	defaults(c, argc > 0 ? argv[0] : "ward");
-	if (env_all(&p, envp, check) < 0)
+	if (env_all(&p, envp, mode, seen) < 0)
 		return -1;
 	if ((i = args_all(&p, argc, argv)) < 0)
 		return -1;

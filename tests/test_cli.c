@@ -888,17 +888,53 @@ Test(cli, command_line_replaces_variable)
 	cr_assert_eq(cfg.pdeathsig, SIGKILL);
 }
 
-/* A bad variable is an error even when the command line sets the option:
- * the environment is read first. What matters is that it says which. */
-Test(cli, env_error_names_variable_not_flag)
+/* A flag on the command line replaces its variable (SPEC 1): the variable
+ * is then not read at all, so a bad value in it is no error. */
+Test(cli, command_line_replaces_a_bad_variable)
 {
-	int r = parse(ENV("WARD_GRACE=bad"), ARGV("ward", "--grace=1s", "app"));
+	ok(ENV("WARD_GRACE=bad"), ARGV("ward", "--grace=1s", "app"));
+	cr_assert_eq(cfg.grace_ms, 1000);
+	ok(ENV("WARD_REMAP_EXIT=3,999"), ARGV("ward", "-e", "4", "app"));
+	remap_is((int[]){4}, 1);
+	ok(ENV("WARD_PROCESS_GROUP=maybe"), ARGV("ward", "-g", "app"));
+	cr_assert_eq(cfg.pgroup, true);
+	ok(ENV("WARD_SHUTDOWN_SIGNALS=KILL"),
+	   ARGV("ward", "--shutdown-signals", "QUIT", "app"));
+	cr_assert_eq(cfg.shutdown_sigs, BIT(SIGQUIT));
+	ok(ENV("WARD_VERBOSE=lots", "WARD_QUIET=maybe", "TINI_VERBOSITY=x"),
+	   ARGV("ward", "-v", "app"));
+	cr_assert_eq(cfg.verbosity, 1);
+	cr_assert_eq(cfg.warn[0], '\0', "warning: %s", cfg.warn);
+	ok(ENV("WARD_QUIET=maybe"), ARGV("ward", "-q", "app"));
+	cr_assert_eq(cfg.verbosity, LOG_LVL_ERROR);
+	ok(ENV("WARD_CHECK_TIMEOUT=soon"),
+	   ARGV("ward", "--check", "http://127.0.0.1/", "--check-timeout",
+	        "1s"));
+	cr_assert_eq(cfg.check_timeout_ms, 1000);
+	/* A variable no flag replaces is still read, and checked. */
+	fails(ENV("WARD_GRACE=bad"), ARGV("ward", "-v", "app"), "WARD_GRACE");
+	fails(ENV("WARD_GRACE=bad"), ARGV("ward", "app", "--grace", "1s"),
+	      "WARD_GRACE");
+}
 
-	if (r == 0) {
-		cr_assert_eq(cfg.grace_ms, 1000);
-		return;
-	}
-	cr_assert_not_null(strstr(err, "WARD_GRACE"), "%s", err);
+/* --version, --help and --license select a mode and read no variable:
+ * they work whatever the environment holds. */
+Test(cli, mode_options_ignore_the_environment)
+{
+	char **env = ENV("WARD_GRACE=bad", "WARD_VERBOSE=lots",
+	                 "TINI_VERBOSITY=x", "WARD_PROBE=https://x/");
+
+	ok(env, ARGV("ward", "--version"));
+	cr_assert_eq(cfg.mode, MODE_VERSION);
+	cr_assert_eq(cfg.warn[0], '\0', "warning: %s", cfg.warn);
+	ok(env, ARGV("docker-init", "--version"));
+	cr_assert_eq(cfg.mode, MODE_VERSION);
+	ok(env, ARGV("ward", "--help"));
+	cr_assert_eq(cfg.mode, MODE_HELP);
+	ok(env, ARGV("ward", "-h"));
+	cr_assert_eq(cfg.mode, MODE_HELP);
+	ok(env, ARGV("ward", "--license"));
+	cr_assert_eq(cfg.mode, MODE_LICENSE);
 }
 
 Test(cli, tini_variables)

@@ -299,3 +299,25 @@ def test_probe_timeout_longer_than_interval_keeps_one_probe_in_flight(
         assert w.wait() == 143, w.stderr()
     finally:
         srv.close()
+
+
+# --- a flag replaces its variable; mode options read none ------------------
+
+def test_flag_replaces_a_bad_variable(mode):
+    # The image's ENV may hold a mistake the command line corrects.
+    env = base_env(WARD_GRACE="bad", WARD_SHUTDOWN_SIGNALS="KILL")
+    r = run(["--grace", "1s", "--shutdown-signals", "TERM", "sh", "-c",
+             "exit 7"], mode, env=env)
+    assert r.returncode == 7, r.stderr
+
+
+@pytest.mark.parametrize("args,out", [
+    (["--version"], "ward version"), (["--help"], "usage: ward"),
+    (["--license"], "MIT")])
+def test_mode_options_ignore_the_environment(args, out):
+    env = base_env(WARD_GRACE="bad", WARD_VERBOSE="lots",
+                   TINI_VERBOSITY="abc")
+    r = run(args, env=env)
+    assert r.returncode == 0, r.stderr
+    assert out in r.stdout
+    assert r.stderr == ""
