@@ -79,7 +79,7 @@ set_signal_list(struct opt_ctx *p, uint64_t *out, const char *v, size_t len)
 	int s;
 
 	*out = 0;
-	while (i < len) {
+	do { /* every item, an empty one (or list) included, is a signal */
 		for (j = i; j < len && v[j] != ','; j++)
 			;
 		if ((s = value_signal(v + i, j - i)) < 1)
@@ -88,7 +88,7 @@ set_signal_list(struct opt_ctx *p, uint64_t *out, const char *v, size_t len)
 			return -1;
 		*out |= UINT64_C(1) << (s - 1);
 		i = j + 1;
-	}
+	} while (j < len);
 	return 0;
 }
 

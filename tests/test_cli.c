@@ -492,6 +492,11 @@ Test(cli, bad_signals)
 	      "FOO");
 	fails(NOENV, ARGV("ward", "--shutdown-signals", "TERM,,INT", "app"),
 	      "--shutdown-signals");
+	/* An empty list would silently turn the graceful stop off. */
+	fails(NOENV, ARGV("ward", "--shutdown-signals=", "app"),
+	      "--shutdown-signals");
+	fails(NOENV, ARGV("ward", "--shutdown-signals", "TERM,", "app"),
+	      "--shutdown-signals");
 }
 
 Test(cli, bad_exit_codes)

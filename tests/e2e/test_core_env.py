@@ -203,7 +203,10 @@ def test_kill_as_rewrite_target_is_fine():
     ([], {"WARD_GRACE": "2\r\nx"}),
     (["--drain-delay", "soon"], {}),
     ([], {"WARD_DRAIN_DELAY": "5x"}),
-], ids=["newline-in-flag", "newline-in-env", "drain-flag", "drain-env"])
+    (["--shutdown-signals="], {}),
+    (["--shutdown-signals", "TERM,"], {}),
+], ids=["newline-in-flag", "newline-in-env", "drain-flag", "drain-env",
+        "no-shutdown-signal", "empty-shutdown-signal"])
 def test_bad_value_is_one_line(args, env, tmp_path):
     usage_error(args, tmp_path, env)
 
