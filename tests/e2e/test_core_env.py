@@ -221,9 +221,9 @@ def test_drain_delay_accepted():
 # --- a probe timeout longer than the interval ------------------------------
 
 class SlowServer:
-    """HTTP on 127.0.0.1 that answers 200 after `delay` seconds and counts
-    connections open at once (from accept to the start of the answer, so
-    a client's next connection after the answer never overlaps)."""
+    """HTTP on 127.0.0.1 that answers 200 after `delay` seconds, and notes
+    for each connection when it was accepted and when the answer went out
+    (None when the client had given up and closed it first)."""
 
     def __init__(self, delay):
         self.delay = delay
@@ -232,10 +232,7 @@ class SlowServer:
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.lock = threading.Lock()
-        self.open = 0
-        self.most = 0
-        self.answered = 0
-        self.accepted = 0
+        self.conns = []  # [accepted, answered or None]
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -244,34 +241,49 @@ class SlowServer:
                 c, _ = self.sock.accept()
             except OSError:
                 return
+            rec = [time.monotonic(), None]
             with self.lock:
-                self.accepted += 1
-                self.open += 1
-                self.most = max(self.most, self.open)
-            threading.Thread(target=self._serve, args=(c,),
+                self.conns.append(rec)
+            threading.Thread(target=self._serve, args=(c, rec),
                              daemon=True).start()
 
-    def _serve(self, c):
+    def _serve(self, c, rec):
         try:
             c.settimeout(10)
             head = b""
             while b"\r\n\r\n" not in head:
                 b = c.recv(4096)
                 if not b:
-                    break
+                    return
                 head += b
             time.sleep(self.delay)
+            c.setblocking(False)
+            try:
+                if c.recv(1, socket.MSG_PEEK) == b"":
+                    return  # the client gave up (its timeout)
+            except BlockingIOError:
+                pass
             with self.lock:
-                self.open -= 1
+                rec[1] = time.monotonic()
+            c.setblocking(True)
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
                       b"Connection: close\r\n\r\nok\n")
-            with self.lock:
-                self.answered += 1
         except OSError:
-            with self.lock:
-                self.open -= 1
+            pass
         finally:
             c.close()
+
+    def answered(self):
+        with self.lock:
+            return sum(1 for a, t in self.conns if t is not None)
+
+    def overlaps(self):
+        """Connections accepted while an answered one still waited for its
+        answer: the client had two probes in flight."""
+        with self.lock:
+            cs = list(self.conns)
+        return [(a, b) for a in cs if a[1] is not None
+                for b in cs if a[0] < b[0] < a[1]]
 
     def close(self):
         self.sock.close()
@@ -291,13 +303,13 @@ def test_probe_timeout_longer_than_interval_keeps_one_probe_in_flight(
         r.ward = w
         r.wait("ready")
 
-        def three_answered():
+        def healthy_and_three_answered():
             assert w.running(), w.stderr()
-            return srv.answered >= 3
-        wait_until(three_answered, what="three probes answered")
-        assert any("is healthy" in ln for ln in w.lines()), w.stderr()
-        assert not any("probe failed" in ln for ln in w.lines()), w.stderr()
-        assert srv.most == 1, f"{srv.most} probes in flight at once"
+            return srv.answered() >= 3 and \
+                any("is healthy" in ln for ln in w.lines())
+        wait_until(healthy_and_three_answered,
+                   what="three probes answered, the child healthy")
+        assert srv.overlaps() == [], "two probes in flight at once"
         w.kill(signal.SIGTERM)
         assert w.wait() == 143, w.stderr()
     finally:
