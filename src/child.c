@@ -10,6 +10,7 @@
 
 #include "defs.h"
 #include "log.h"
+#include "value.h"
 
 #define SH_PATH "/bin/sh"
 #define DEFAULT_PATH "/usr/local/bin:/bin:/usr/bin" /* musl's */
@@ -82,13 +83,13 @@ child_search(const char *file, char *const *argv)
 
 /* In the forked child: never returns. */
 static _Noreturn void
-child_exec(char *const *argv, const struct sig_saved *sv)
+child_exec(char *const *argv, const struct sig_saved *sv, bool fg)
 {
 	int err;
 
 	setpgid(0, 0);
-	/* SIGTTOU is still blocked here, so a background ward may do this. */
-	if (isatty(0))
+	/* SIGTTOU is still blocked here: no stop for a tcsetpgrp(3). */
+	if (fg)
 		tcsetpgrp(0, getpid());
 	sig_restore(sv);
 	if (strchr(argv[0], '/'))
@@ -103,10 +104,13 @@ child_exec(char *const *argv, const struct sig_saved *sv)
 pid_t
 child_spawn(char *const *argv, const struct sig_saved *sv)
 {
+	/* ward's group is in front (ward was not started in the background):
+	 * the child may have the terminal. Asked before setpgid(2) runs. */
+	bool fg = tcgetpgrp(0) == getpgrp();
 	pid_t pid = fork();
 
 	if (pid == 0)
-		child_exec(argv, sv);
+		child_exec(argv, sv, fg);
 	if (pid > 0)
 		setpgid(pid, pid); /* both sides: no race with -g forwarding */
 	return pid;
@@ -118,4 +122,51 @@ child_signal(pid_t pid, pid_t pgid, bool group, int signo)
 	if (group && pgid > 0 && kill(-pgid, signo) == 0)
 		return 0;
 	return kill(pid, signo);
+}
+
+/* A shell with job control above ward: ward's parent is in the same
+ * session but in another process group (ward's group is not orphaned). */
+static bool
+child_jobctl(void)
+{
+	pid_t pp = getppid();
+	pid_t g = pp > 0 ? getpgid(pp) : -1;
+
+	return g > 0 && g != getpgrp() && getsid(pp) == getsid(0);
+}
+
+void
+child_stopped(struct init *in, int signo)
+{
+	char name[24];
+
+	log_info("child %d stopped by %s", (int)in->child,
+	         value_signame(signo, name, sizeof(name)));
+	if (in->self == 1 || !child_jobctl() ||
+	    (signo != SIGTSTP && signo != SIGTTIN && signo != SIGTTOU))
+		return;
+	in->jc_stopped = true;
+	kill(in->self, SIGSTOP); /* a blocked signal would never stop us */
+}
+
+void
+child_cont(struct init *in)
+{
+	if (!in->child_running)
+		return;
+	if (tcgetpgrp(0) == getpgrp())
+		tcsetpgrp(0, in->child_pgid);
+	if (in->jc_stopped)
+		kill(-in->child_pgid, SIGCONT);
+	in->jc_stopped = false;
+}
+
+void
+child_tty_back(const struct init *in)
+{
+	pid_t fg = tcgetpgrp(0);
+
+	if (fg > 0 && fg != getpgrp() &&
+	    (fg == in->child_pgid || (kill(-fg, 0) < 0 && errno == ESRCH)))
+		tcsetpgrp(0, getpgrp());
 }

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "child.h"
 #include "health.h"
 #include "log.h"
 #include "reap.h"
@@ -147,6 +148,8 @@ loop_signals(struct init *in, int64_t now)
 			reap = true;
 			break;
 		case SIG_ACT_FORWARD:
+			if (si[i].ssi_signo == SIGCONT)
+				child_cont(in);
 			super_signal(in, &si[i], now);
 			break;
 		case SIG_ACT_DROP:

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include "child.h"
 #include "log.h"
 #include "value.h"
 
@@ -17,7 +18,7 @@ reap_children(struct init *in)
 	int st;
 
 	for (;;) {
-		pid = waitpid(-1, &st, WNOHANG);
+		pid = waitpid(-1, &st, WNOHANG | WUNTRACED);
 		if (pid == 0)
 			return false;
 		if (pid < 0) {
@@ -27,10 +28,16 @@ reap_children(struct init *in)
 				log_warn("waitpid");
 			return errno == ECHILD;
 		}
+		if (WIFSTOPPED(st)) {
+			if (pid == in->child && in->child_running)
+				child_stopped(in, WSTOPSIG(st));
+			continue;
+		}
 		in->zombies_reaped++;
 		if (pid == in->child && in->child_running) {
 			in->child_running = false;
 			in->child_status = st;
+			child_tty_back(in);
 			log_info("child %d %s", (int)pid,
 			         reap_describe(st, buf, sizeof(buf)));
 		} else if (in->cfg.warn_reaped) {

@@ -47,6 +47,7 @@ struct init {
 	bool child_running; /* not yet reaped */
 	int child_status;   /* wait status of the main child */
 	pid_t child_pgid;   /* its process group */
+	bool jc_stopped;    /* ward stopped with its child (job control) */
 	enum phase phase;   /* see enum phase */
 	int64_t started_ms; /* monotonic ms when ward started */
 
