@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from conftest import (HANG, PID1_PREFIX, WARD, base_env, proc_stat, state,
-                      sweep, wait_until)
+from conftest import (HANG, PID1_PREFIX, TAG, TAG_VALUE, WARD, base_env,
+                      comm, proc_stat, read_file, state, sweep, wait_until)
 
 SHORT = 10  # seconds: a hang-catcher for one step of a dialogue
 
@@ -115,22 +115,20 @@ def bash(tty):
 
 def find(pred, what):
     """Wait for one process of this session's tests that satisfies pred."""
-    from conftest import TAG, TAG_VALUE, read_file
-    mark = f"{TAG}={TAG_VALUE}".encode()
+    mark = f"{TAG}={TAG_VALUE}"
 
     def look():
         for d in os.listdir("/proc"):
             if not d.isdigit():
                 continue
             env = read_file(f"/proc/{d}/environ")
-            if mark.decode() in env.split("\0") and pred(int(d)):
+            if mark in env.split("\0") and pred(int(d)):
                 return int(d)
         return None
     return wait_until(look, HANG, what)
 
 
 def is_comm(name):
-    from conftest import comm
     return lambda pid: comm(pid) == name
 
 
@@ -151,9 +149,10 @@ def ppid(pid):
     return st[1] if st else None
 
 
-def test_ctrl_c_ends_the_child_and_the_shell_prompts_again(tty):
+def test_ctrl_c_ends_the_child_and_the_shell_prompts_again(tty, mode):
     sh = bash(tty)
-    sh.send(f"{WARD} -- sleep 30\n")
+    prefix = " ".join(PID1_PREFIX) + " " if mode == "pid1" else ""
+    sh.send(f"{prefix}{WARD} -- sleep 30\n")
     child = find(is_comm("sleep"), "ward's sleep")
     ward = ppid(child)
     assert is_ward(ward)
@@ -230,7 +229,10 @@ def test_stopped_twice_and_bg_then_fg(tty):
         sh.send("\x1a")
         sh.expect(r"Stopped", start=start)
         sh.send("fg\n")
-        wait_until(lambda: sh.foreground() == child, SHORT, "child in front")
+        wait_until(lambda: sh.foreground() == child and
+                   state(child) not in ("T", None) and
+                   state(ward) not in ("T", None), SHORT,
+                   "the child running in front")
     start = len(sh.out)
     sh.send("\x1a")
     sh.expect(r"Stopped", start=start)
