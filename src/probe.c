@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -131,7 +132,9 @@ connected(struct probe *p, int64_t now)
 	p->fallback_at = 0;
 	if (p->url->scheme == URL_TCP)
 		return probe_finish(p, now, true);
-	p->state = PROBE_SENDING;
+	p->state = p->url->scheme == URL_GRPC ? PROBE_RECEIVING : PROBE_SENDING;
+	if (p->url->scheme == URL_GRPC)
+		return probe_grpc_step(p, now, 0);
 	return send_req(p, now);
 }
 
@@ -268,15 +271,17 @@ step_connect(struct probe *p, int64_t now, short revents)
 /* Each scheme's receive path reads once per turn, PROBE_TURN_MAX bytes at
  * most (SPEC section 3: no server can hold the loop). */
 static bool
-step_recv(struct probe *p, int64_t now)
+step_recv(struct probe *p, int64_t now, short ev)
 {
+	if (p->url->scheme == URL_GRPC)
+		return probe_grpc_step(p, now, ev);
 	return probe_http_recv(p, now);
 }
 
 void
 probe_init(struct probe *p)
 {
-	memset(p, 0, sizeof(*p));
+	memset(p, 0, offsetof(struct probe, grpc)); /* grpc: untouched */
 	p->fd = -1;
 	p->fd2 = -1;
 	p->state = PROBE_IDLE;
@@ -297,7 +302,8 @@ probe_start(struct probe *p, const struct url *u, int64_t now,
 	p->req_len = p->sent = p->used = p->drained = 0;
 	memset(&p->cur, 0, sizeof(p->cur));
 	p->cur.duration_ms = -1;
-	if (u->scheme == URL_HTTP && probe_http_request(p) < 0)
+	if ((u->scheme == URL_HTTP && probe_http_request(p) < 0) ||
+	    (u->scheme == URL_GRPC && grpc_start(&p->grpc, u) < 0))
 		return probe_fail(p, now, "request too long");
 	return try_connect(p, now) ? 1 : 0;
 }
@@ -315,6 +321,9 @@ probe_pollfd(const struct probe *p, int i, short *events)
 		return i == 0 ? p->fd : -1;
 	case PROBE_RECEIVING:
 		*events = i == 0 ? POLLIN : 0;
+		if (i == 0 && p->url->scheme == URL_GRPC &&
+		    grpc_want_write(&p->grpc))
+			*events |= POLLOUT;
 		return i == 0 ? p->fd : -1;
 	default:
 		return -1;
@@ -348,7 +357,7 @@ probe_step(struct probe *p, int64_t now, short revents)
 	else if (ev != 0 && p->state == PROBE_SENDING)
 		done = send_req(p, now);
 	else if (ev != 0 && p->state == PROBE_RECEIVING)
-		done = step_recv(p, now);
+		done = step_recv(p, now, ev);
 	if (!done && p->state == PROBE_CONNECTING && p->fallback_at > 0 &&
 	    now >= p->fallback_at && p->fd2 < 0)
 		done = start_fallback(p, now);
@@ -410,6 +419,9 @@ probe_format(const struct probe_result *r, char *buf, size_t size)
 {
 	if (!r->ok)
 		fmt_snprintf(buf, size, "fail: %s", r->error);
+	else if (r->grpc)
+		fmt_snprintf(buf, size, "ok: %s in %lld ms", r->error,
+		             (long long)r->duration_ms);
 	else if (r->status != 0)
 		fmt_snprintf(buf, size, "ok: HTTP %d in %lld ms", r->status,
 		             (long long)r->duration_ms);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "defs.h"
+#include "grpc.h"
 #include "url.h"
 
 enum probe_state {
@@ -26,6 +27,7 @@ enum probe_state {
 struct probe_result {
 	bool ok;             /* healthy by the rules of SPEC section 3 */
 	int status;          /* HTTP status, 0 if none (tcp, error) */
+	bool grpc;           /* a gRPC check: ok means SERVING */
 	int64_t duration_ms; /* from start to result */
 	char error[96];      /* "connection refused (127.0.0.1:8080)", ... */
 };
@@ -50,6 +52,7 @@ struct probe {
 	size_t drained;                              /* body bytes drained */
 	struct probe_result cur;                     /* result being made */
 	struct probe_result last;                    /* last finished result */
+	struct grpc grpc; /* gRPC exchange; last: touched only when used */
 };
 
 /* Set up p (no fd, idle). */
@@ -110,6 +113,10 @@ bool probe_http_recv(struct probe *p, int64_t now);
  */
 size_t probe_http_room(struct probe *p, char **dst);
 bool probe_http_input(struct probe *p, int64_t now, size_t n);
+
+/* gRPC (probe_grpc.c): one turn of the exchange after poll said ev; true
+ * when the probe is over. */
+bool probe_grpc_step(struct probe *p, int64_t now, short ev);
 
 /* Write the --check line ("ok: HTTP 200 in 3 ms") for r into buf. */
 void probe_format(const struct probe_result *r, char *buf, size_t size);

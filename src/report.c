@@ -85,9 +85,8 @@ report_probe(const struct init *in, struct out *o)
 		return;
 	}
 	/* Without the query: it may hold a token (SPEC section 3). */
-	fmt_snprintf(url, sizeof(url), "%s://%s%.*s",
-	             u->scheme == URL_TCP ? "tcp" : "http", u->host,
-	             u->scheme == URL_TCP ? 0 : (int)strcspn(u->path, "?"),
+	fmt_snprintf(url, sizeof(url), "%s://%s%.*s", url_scheme_name(u),
+	             u->host, (int)strcspn(u->path, "?"),
 	             u->path);
 	out_printf(o, "{\"url\": ");
 	out_json_str(o, url);

@@ -14,8 +14,8 @@
  * PID 1 does no DNS (and musl's resolver alone would cost ~20 KB), so a
  * probe goes to an address literal; TLS is not worth its size either.
  */
-static const char why_https[] =
-    "https is not supported: probe the plain-HTTP port on loopback";
+static const char why_https[] = "TLS (https, grpcs) is not supported: probe "
+                                "the plain-HTTP port on loopback";
 static const char why_name[] = "only IP literals and localhost are "
                                "supported (no DNS): probe the plain-HTTP "
                                "port on loopback";
@@ -152,6 +152,8 @@ parse_authority(const char *s, size_t n, struct url *u, const char **why)
 		return -1;
 	if (p == NULL && u->scheme == URL_TCP)
 		return refuse(why, "tcp:// needs a port: tcp://HOST:PORT");
+	if (p == NULL && u->scheme == URL_GRPC)
+		return refuse(why, "grpc:// needs a port: grpc://HOST:PORT");
 	if (p != NULL && parse_port(p, (size_t)(s + n - p), &port, why) < 0)
 		return -1;
 	memcpy(u->host, s, n);
@@ -159,7 +161,8 @@ parse_authority(const char *s, size_t n, struct url *u, const char **why)
 	return set_addrs(u, ip, v6, port, why);
 }
 
-/* The path and query of an http:// URL ("/" if none); a fragment is cut. */
+/* The path and query of an http:// URL ("/" if none; a fragment is cut),
+ * or "/SERVICE" of a grpc:// one. */
 static int
 parse_path(const char *s, struct url *u, const char **why)
 {
@@ -168,7 +171,9 @@ parse_path(const char *s, struct url *u, const char **why)
 
 	if (u->scheme == URL_TCP)
 		return s[0] == '\0' ? 0 : refuse(why, "tcp:// takes no path");
-	if (n == 0)
+	if (u->scheme == URL_GRPC && s[strcspn(s, "?#")] != '\0')
+		return refuse(why, "grpc:// takes a service name: no ? or #");
+	if (n == 0 && u->scheme == URL_HTTP)
 		slash = "/";
 	for (i = 0; i < n; i++)
 		if (s[i] <= 0x20 || s[i] >= 0x7f)
@@ -193,16 +198,29 @@ url_parse(const char *s, struct url *u, const char **why)
 	} else if (strncasecmp(s, "tcp://", 6) == 0) {
 		u->scheme = URL_TCP;
 		s += 6;
-	} else if (strncasecmp(s, "https://", 8) == 0) {
+	} else if (strncasecmp(s, "grpc://", 7) == 0) {
+		u->scheme = URL_GRPC;
+		s += 7;
+	} else if (strncasecmp(s, "https://", 8) == 0 ||
+	           strncasecmp(s, "grpcs://", 8) == 0) {
 		return refuse(why, why_https);
 	} else {
-		return refuse(why, "expected http://HOST[:PORT][/PATH] or "
-		                   "tcp://HOST:PORT");
+		return refuse(why,
+		              "expected http://HOST[:PORT][/PATH], "
+		              "tcp://HOST:PORT or grpc://HOST:PORT[/SERVICE]");
 	}
 	n = strcspn(s, "/?#");
 	if (parse_authority(s, n, u, why) < 0)
 		return -1;
 	return parse_path(s + n, u, why);
+}
+
+const char *
+url_scheme_name(const struct url *u)
+{
+	return u->scheme == URL_TCP    ? "tcp"
+	       : u->scheme == URL_GRPC ? "grpc"
+	                               : "http";
 }
 
 int

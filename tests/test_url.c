@@ -144,9 +144,51 @@ Test(url, tcp)
 
 Test(url, https_refused)
 {
-	refused("https://127.0.0.1/", "https is not supported");
+	refused("https://127.0.0.1/", "TLS (https, grpcs) is not supported");
 	refused("https://127.0.0.1/", "plain-HTTP port on loopback");
 	refused("HTTPS://localhost:8443/", "https");
+}
+
+Test(url, grpc)
+{
+	struct url u;
+	const char *why;
+
+	cr_assert_eq(parse("grpc://127.0.0.1:50051", &u, &why), 0);
+	cr_assert_eq(u.scheme, URL_GRPC);
+	cr_assert_str_eq(addr(&u, 0), "127.0.0.1:50051");
+	cr_assert_str_eq(u.host, "127.0.0.1:50051");
+	cr_assert_str_eq(u.path, "");
+	cr_assert_str_eq(url_scheme_name(&u), "grpc");
+	cr_assert_eq(parse("GRPC://[::1]:9/my.pkg.Svc", &u, &why), 0);
+	cr_assert_eq(u.scheme, URL_GRPC);
+	cr_assert_str_eq(u.path, "/my.pkg.Svc");
+	cr_assert_str_eq(addr(&u, 0), "[::1]:9");
+	cr_assert_eq(parse("grpc://localhost:9/", &u, &why), 0);
+	cr_assert_str_eq(u.path, "/");
+	cr_assert_eq(u.naddr, 2);
+	refused("grpc://127.0.0.1", "grpc:// needs a port");
+	refused("grpc://localhost/svc", "grpc:// needs a port");
+	refused("grpc://127.0.0.1:1/svc?x=1", "no ? or #");
+	refused("grpc://127.0.0.1:1/svc#x", "no ? or #");
+	refused("grpc://127.0.0.1:1?x", "no ? or #");
+	refused("grpc://127.0.0.1:1/a b", "bad byte");
+	refused("grpc://grpc.internal:50051", "no DNS");
+	refused("grpcs://127.0.0.1:443/", "plain-HTTP port on loopback");
+	refused("GRPCS://127.0.0.1:443", "grpcs");
+}
+
+Test(url, scheme_names)
+{
+	struct url u;
+	const char *why;
+
+	cr_assert_eq(parse("http://127.0.0.1/", &u, &why), 0);
+	cr_assert_str_eq(url_scheme_name(&u), "http");
+	cr_assert_eq(parse("tcp://127.0.0.1:1", &u, &why), 0);
+	cr_assert_str_eq(url_scheme_name(&u), "tcp");
+	cr_assert_str_eq(u.path, "");
+	refused("ftp://127.0.0.1/", "grpc://HOST:PORT[/SERVICE]");
 }
 
 Test(url, host_names_refused)
