@@ -86,8 +86,7 @@ report_probe(const struct init *in, struct out *o)
 	}
 	/* Without the query: it may hold a token (SPEC section 3). */
 	fmt_snprintf(url, sizeof(url), "%s://%s%.*s", url_scheme_name(u),
-	             u->host, (int)strcspn(u->path, "?"),
-	             u->path);
+	             u->host, (int)strcspn(u->path, "?"), u->path);
 	out_printf(o, "{\"url\": ");
 	out_json_str(o, url);
 	out_printf(o, ", \"healthy\": %s, ",
