@@ -19,7 +19,7 @@ enum ward_exit {
 #define CFG_MAX_LIST 64               /* items in one repeatable option */
 #define LOG_LINE_MAX 512              /* one log line, prefix included */
 #define STATUS_MAX_CLIENTS 8          /* status server client slots */
-#define STATUS_CLIENT_TIMEOUT_MS 5000 /* per-connection deadline */
+#define STATUS_CLIENT_TIMEOUT_MS 1000 /* a request head arrives within */
 #define HTTP_REQ_MAX 4096             /* request buffer of the status server */
 #define HTTP_RESP_MAX 4096      /* response buffer (status server, probe) */
 #define HTTP_MAX_HEADERS 16     /* headers a parser accepts */
@@ -30,5 +30,12 @@ enum ward_exit {
 #define SHUTDOWN_TRACK_MAX 1024 /* pids remembered as already sent TERM */
 #define BACKOFF_MIN_MS 1000     /* restart back-off start */
 #define BACKOFF_MAX_MS 30000    /* restart back-off cap */
+
+/* The status server against hostile peers (SPEC section 3). */
+#define STATUS_DEFER_S 1    /* TCP_DEFER_ACCEPT: no client before a byte */
+#define STATUS_FD_RESERVE 5 /* fds left to ward: probe 2, /proc 2, cgroup 1 */
+/* listen(2) backlog: the kernel caps it at net.core.somaxconn (4096 since
+ * Linux 5.4); musl's SOMAXCONN is 128, which deferred connections fill. */
+#define STATUS_BACKLOG 65535
 
 #endif

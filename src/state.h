@@ -71,6 +71,7 @@ struct init {
 	int64_t probe_period_end; /* end of the start period */
 	int consecutive_failures; /* failures in a row */
 	struct status_client clients[STATUS_MAX_CLIENTS]; /* status server */
+	int client_cap; /* slots RLIMIT_NOFILE leaves (STATUS_FD_RESERVE) */
 
 	/* counters for /metrics and /status */
 	unsigned long restarts; /* child restarts by ward */

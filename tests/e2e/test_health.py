@@ -93,9 +93,9 @@ def parse_metrics(text):
 class Ward:
     """ward supervising argv, with --listen on a free port (unless off)."""
 
-    def __init__(self, tmp, args, env=None, listen="{port}"):
+    def __init__(self, tmp, args, env=None, listen="{port}", prefix=()):
         self.port = free_port() if listen else None
-        argv = [WARD]
+        argv = list(prefix) + [WARD]
         if listen:
             argv += ["--listen", listen.format(port=self.port)]
         self.log_path = os.path.join(tmp, f"ward-{time.monotonic_ns()}.log")
@@ -232,8 +232,8 @@ def start(tmp_path):
     end. listen is the --listen argument ({port}: a free port), or None."""
     started = []
 
-    def make(args, env=None, listen="{port}"):
-        w = Ward(str(tmp_path), args, env, listen)
+    def make(args, env=None, listen="{port}", prefix=()):
+        w = Ward(str(tmp_path), args, env, listen, prefix)
         started.append(w)
         return w
 
@@ -1050,52 +1050,28 @@ def closed(sock):
 
 
 def test_abuse_idle_connections(abused):
-    """50 idle connections: those beyond ward's fixed slots are closed at
-    once, the others dropped at the per-connection deadline (5 s); signals
-    still reach the child meanwhile."""
+    """50 idle connections hold no slot (TCP_DEFER_ACCEPT: none before the
+    first byte): /livez keeps answering and signals still reach the child;
+    ward drops each of them at last (the kernel hands an empty connection
+    over after the deferral; it is then the first evicted, and has 1 s)."""
     w, app = abused
     conns = []
     for _ in range(50):
         s = socket.create_connection(("127.0.0.1", w.port), timeout=HANG)
         s.setblocking(False)
-        conns.append((s, time.monotonic()))
-    closed_at = {}
-
-    def sweep():
-        for s, _ in conns:
-            if s not in closed_at and closed(s):
-                closed_at[s] = time.monotonic()
-
-    # The excess: closed at once. Wait until closures stop for a second.
-    deadline = time.monotonic() + HANG
-    quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < 1.0:
-        n = len(closed_at)
-        select.select([s for s, _ in conns if s not in closed_at], [], [],
-                      0.1)
-        sweep()
-        if len(closed_at) != n:
-            quiet_since = time.monotonic()
-        assert time.monotonic() < deadline, "closures never settled"
-    held = [(s, t) for s, t in conns if s not in closed_at]
-    early = [closed_at[s] - t for s, t in conns if s in closed_at]
-    assert 1 <= len(held) <= 16, (len(held), "slots held open")
-    assert max(early) < 4.5, early  # at once, not at the deadline
-
+        conns.append(s)
+    for _ in range(5):
+        assert w.code("/livez") == 200
     usr1_reaches_child(w, app)  # a full status server blocks nothing
-    r = w.get("/livez")
-    sweep()
-    if all(s not in closed_at for s, _ in held):
-        assert r.status is None, r  # slots full: closed without an answer
-
+    closed_at = set()
     deadline = time.monotonic() + HANG
-    while any(s not in closed_at for s, _ in held):
-        select.select([s for s, _ in held if s not in closed_at], [], [], 0.5)
-        sweep()
-        assert time.monotonic() < deadline, "idle connections never dropped"
-    waited = [closed_at[s] - t for s, t in held]
-    assert min(waited) >= 4.5, waited  # the deadline is 5 s
-    for s, _ in conns:
+    while len(closed_at) < len(conns):
+        select.select([s for s in conns if s not in closed_at], [], [], 0.2)
+        closed_at.update(s for s in conns if s not in closed_at and closed(s))
+        assert time.monotonic() < deadline, \
+            f"{len(conns) - len(closed_at)} idle connections never dropped"
+        assert w.code("/livez") == 200
+    for s in conns:
         s.close()
     assert w.code("/livez") == 200
     usr1_reaches_child(w, app)
@@ -1103,7 +1079,7 @@ def test_abuse_idle_connections(abused):
 
 def test_abuse_slowloris(abused):
     """One byte per 100 ms: /livez keeps answering, signals still reach the
-    child, and the slow client is dropped at the 5 s deadline."""
+    child, and the slow client is dropped at the 1 s head deadline."""
     w, app = abused
     s = socket.create_connection(("127.0.0.1", w.port), timeout=HANG)
     t0 = time.monotonic()
@@ -1120,16 +1096,16 @@ def test_abuse_slowloris(abused):
         except (BrokenPipeError, ConnectionResetError):
             gone = time.monotonic()
             break
-        if i % 10 == 5:
+        if i % 3 == 1:
             assert w.code("/livez") == 200
             checked += 1
-        if i == 20:
+        if i == 2:
             usr1_reaches_child(w, app)
         assert time.monotonic() - t0 < HANG, "slow client never dropped"
         time.sleep(0.1)
     s.close()
     assert gone is not None, "slow client never dropped"
-    assert gone - t0 >= 4.5, gone - t0
+    assert 0.9 <= gone - t0 < 4.5, gone - t0  # the old deadline was 5 s
     assert checked >= 2
     assert w.code("/livez") == 200
 

@@ -30,6 +30,7 @@ Python 3 standard library only.
 """
 
 import argparse
+import resource
 import selectors
 import socket
 import sys
@@ -221,6 +222,8 @@ def main():
     if args.role == "serve":
         serve(args.mode, args.host, args.port)
     else:
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         Attack(args.host, args.port, args.n).run(args.seconds)
     return 0
 
