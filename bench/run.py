@@ -26,6 +26,8 @@ import time
 import urllib.error
 import urllib.request
 
+import hostile  # bench/hostile.py: the figures under hostile peers
+
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 
 # Sizes of each section; QUICK keeps the shapes but shrinks the counts.
@@ -671,8 +673,9 @@ def main():
     except (RuntimeError, OSError, ValueError) as e:
         ctx["health"] = {"notes": [f"health section failed: {e}"],
                          "probe_error": str(e)}
+    ctx["hostile"] = hostile.run(ward, helper)
     ctx["notes"].append(f"this run took {time.monotonic() - t0:.0f} s")
-    text = report(ctx)
+    text = report(ctx) + "\n".join(hostile.report(ctx["hostile"])) + "\n"
     print(text)
     if a.out:
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
