@@ -66,14 +66,15 @@ int
 grpc_start(struct grpc *g, const struct url *u)
 {
 	const char *svc = u->path[0] ? u->path + 1 : "";
-	size_t hn = strlen(u->host), sn = strlen(svc), big = sn > 127;
-	size_t pb = sn ? 2 + big + sn : 0;
+	size_t hn = strlen(u->host), sn = strlen(svc);
+	size_t pb = sn ? 2 + sn : 0;
 	unsigned char *o = g->out;
 
 	memset(g, 0, offsetof(struct grpc, msg));
 	g->grpc_status = -1;
-	if (sizeof(preface) + sizeof(hdrs) + sizeof(hdrs2) + hn + 32 + pb >
-	    sizeof(g->out))
+	if (sn > URL_SERVICE_MAX ||
+	    sizeof(preface) + sizeof(hdrs) + sizeof(hdrs2) + hn + 32 + pb >
+	        sizeof(g->out))
 		return -1;
 	o = mempcpy(o, preface, sizeof(preface) - 1);
 	o = frame(o, sizeof(hdrs) + sizeof(hdrs2) - 1 + hn, H2_HEADERS,
@@ -90,9 +91,7 @@ grpc_start(struct grpc *g, const struct url *u)
 	o += 5;
 	if (sn > 0) {
 		*o++ = 0x0a;
-		*o++ = (unsigned char)(big ? sn | 0x80 : sn);
-		if (big)
-			*o++ = (unsigned char)(sn >> 7);
+		*o++ = (unsigned char)sn;
 		o = mempcpy(o, svc, sn);
 	}
 	g->out_len = (size_t)(o - g->out);
@@ -176,65 +175,27 @@ be32(const unsigned char *p)
 	       (unsigned)p[2] << 8 | p[3];
 }
 
-/* A varint at p[*i..n) (protobuf); -1 if cut. */
-static long long
-varint(const unsigned char *p, size_t n, size_t *i)
-{
-	unsigned long long v = 0;
-	unsigned shift = 0;
-
-	while (*i < n && shift < 64) {
-		v |= (unsigned long long)(p[*i] & 0x7f) << shift;
-		shift += 7;
-		if ((p[(*i)++] & 0x80) == 0)
-			return (long long)(v & 0x7fffffffffffffffULL);
-	}
-	return -1;
-}
-
-/* The status of a HealthCheckResponse p[0..n) (field 1); -1 if bad. */
-static long long
-pb_status(const unsigned char *p, size_t n)
-{
-	long long tag, v, st = 0;
-	size_t i = 0;
-
-	while (i < n) {
-		if ((tag = varint(p, n, &i)) < 0)
-			return -1;
-		if ((tag & 7) == 0 && (v = varint(p, n, &i)) >= 0)
-			st = tag == 8 ? v : st;
-		else if ((tag & 7) == 2 && (v = varint(p, n, &i)) >= 0 &&
-		         (size_t)v <= n - i)
-			i += (size_t)v;
-		else
-			return -1;
-	}
-	return st;
-}
-
 /* The stream ended with its trailers: what they and the message say. */
 static int
 verdict(struct grpc *g)
 {
 	const unsigned char *m = g->msg;
-	size_t len;
-	long long st;
+	const char *w = nth(codes, 17, g->grpc_status);
+	int st = -1;
 
 	if (g->grpc_status < 0)
-		return proto(g, "no grpc-status");
-	if (g->grpc_status != 0 && nth(codes, 17, g->grpc_status) == NULL)
-		return result(g, false, "grpc-status %d", g->grpc_status);
+		return proto(g, "bad trailers");
 	if (g->grpc_status != 0)
 		return result(g, false, "grpc-status %d (%s)", g->grpc_status,
-		              nth(codes, 17, g->grpc_status));
-	len = g->msg_len < 5 ? 0 : be32(m + 1);
-	if (g->msg_len < 5 || m[0] != 0 || len != g->msg_len - 5 ||
-	    (st = pb_status(m + 5, len)) < 0)
+		              w ? w : "?");
+	/* HealthCheckResponse: empty (UNKNOWN) or status, one varint byte. */
+	if (g->msg_len == 5 && memcmp(m, "\0\0\0\0\0", 5) == 0)
+		st = 0;
+	else if (g->msg_len == 7 && memcmp(m, "\0\0\0\0\2\10", 6) == 0)
+		st = m[6];
+	if ((w = nth(serving, 4, st)) == NULL)
 		return proto(g, "bad response message");
-	if (st > 3)
-		return result(g, false, "gRPC status %d", (int)st);
-	return result(g, st == 1, "gRPC %s", nth(serving, 4, (int)st));
+	return result(g, st == 1, "gRPC %s", w);
 }
 
 /* The header block in g->blk is whole: decode it, judge at the end. */
@@ -251,7 +212,7 @@ on_block(struct grpc *g)
 		return result(g, false, "HTTP %d", g->http_status);
 	if (g->end)
 		return verdict(g);
-	return g->blocks > 1 ? proto(g, "no END_STREAM") : 0;
+	return g->blocks > 1 ? proto(g, "bad trailers") : 0;
 }
 
 /* Append f's payload to buf (holding *len of size bytes); -1 if full. */
@@ -309,7 +270,7 @@ on_frame(struct grpc *g, const struct h2_frame *f)
 	case H2_DATA:
 		if (append(g->msg, &g->msg_len, sizeof(g->msg), f) < 0)
 			return proto(g, "response too large");
-		return f->flags & H2_END_STREAM ? proto(g, "no trailers") : 0;
+		return f->flags & H2_END_STREAM ? proto(g, "bad trailers") : 0;
 	default:
 		return 0;
 	}

@@ -91,17 +91,13 @@ static const char huff_sym[] =
     "\375\376\002\003\004\005\006\007\010\013\014\016\017\020\021\022\023"
     "\024\025\027\030\031\032\033\034\035\036\037\177\334\371\012\015\026";
 
-/* Payload sizes the frame types of RFC 7540 section 6 demand (0: any). */
-static const unsigned char fixed_len[] = {[H2_PRIORITY] = 5,
-                                          [H2_RST_STREAM] = 4,
-                                          [H2_PING] = 8,
-                                          [H2_WINDOW_UPDATE] = 4};
-
 int
 h2_parse_frame(const unsigned char *b, size_t len, size_t max,
                struct h2_frame *f)
 {
-	size_t n, pad;
+	size_t n, pad = 0, skip = 0;
+	unsigned t, fl;
+	bool padded;
 
 	if (len < 9)
 		return H2_PARTIAL;
@@ -110,29 +106,18 @@ h2_parse_frame(const unsigned char *b, size_t len, size_t max,
 		return H2_TOO_LONG;
 	if (len < 9 + n)
 		return H2_PARTIAL;
-	f->type = b[3];
-	f->flags = b[4];
+	f->type = t = b[3];
+	f->flags = fl = b[4];
 	f->stream = (uint32_t)(b[5] & 0x7f) << 24 | (uint32_t)b[6] << 16 |
 	            (uint32_t)b[7] << 8 | b[8];
-	f->data = b + 9;
-	f->len = n;
-	if (f->type <= H2_HEADERS && (f->flags & H2_PADDED)) {
-		if (n < 1 || (pad = b[9]) > n - 1)
-			return H2_BAD;
-		f->data++;
-		f->len -= 1 + pad;
-	}
-	if (f->type == H2_HEADERS && (f->flags & H2_PRIO)) {
-		if (f->len < 5)
-			return H2_BAD;
-		f->data += 5;
-		f->len -= 5;
-	}
-	if ((f->type < sizeof(fixed_len) && fixed_len[f->type] &&
-	     n != fixed_len[f->type]) ||
-	    (f->type == H2_SETTINGS && n % 6 != 0) ||
-	    (f->type == H2_GOAWAY && n < 8))
+	padded = t <= H2_HEADERS && (fl & H2_PADDED);
+	skip = padded + (t == H2_HEADERS && (fl & H2_PRIO) ? 5 : 0);
+	if (skip > n || (padded && (pad = b[9]) > n - skip) ||
+	    (t == H2_PING && n != 8) || (t == H2_RST_STREAM && n != 4) ||
+	    (t == H2_GOAWAY && n < 8) || (t == H2_SETTINGS && n % 6 != 0))
 		return H2_BAD;
+	f->data = b + 9 + skip;
+	f->len = n - skip - pad;
 	return (int)(9 + n);
 }
 

@@ -15,7 +15,8 @@
  * H2_PARTIAL when more bytes are needed, H2_TOO_LONG when its length is
  * over max (known from the 9-byte header alone), H2_BAD when it is
  * malformed: padding longer than the payload, a SETTINGS, PING,
- * WINDOW_UPDATE, RST_STREAM, PRIORITY or GOAWAY of the wrong size. For DATA
+ * RST_STREAM or GOAWAY of the wrong size (the sizes of the frames the
+ * probe ignores, PRIORITY and WINDOW_UPDATE, are not checked). For DATA
  * and HEADERS, f->data and f->len give the payload without padding (PADDED)
  * and priority fields (PRIORITY).
  *

@@ -178,7 +178,8 @@ parse_path(const char *s, struct url *u, const char **why)
 	for (i = 0; i < n; i++)
 		if (s[i] <= 0x20 || s[i] >= 0x7f)
 			return refuse(why, "bad byte in path: use %XX escapes");
-	if (strlen(slash) + n >= sizeof(u->path))
+	if (strlen(slash) + n >=
+	    (u->scheme == URL_GRPC ? URL_SERVICE_MAX + 2 : sizeof(u->path)))
 		return refuse(why, "path too long");
 	fmt_snprintf(u->path, sizeof(u->path), "%s%.*s", slash, (int)n, s);
 	return 0;

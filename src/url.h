@@ -5,8 +5,9 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define URL_PATH_MAX 512 /* path + query of an http:// URL */
-#define URL_HOST_MAX 64  /* HOST[:PORT] as written, for Host: and messages */
+#define URL_PATH_MAX 512    /* path + query of an http:// URL */
+#define URL_HOST_MAX 64     /* HOST[:PORT] as written, for Host: and messages */
+#define URL_SERVICE_MAX 127 /* a grpc:// service name (one varint byte) */
 
 enum url_scheme {
 	URL_HTTP, /* http://HOST[:PORT][/PATH] */
@@ -31,9 +32,10 @@ struct url {
  * the query ("http://h?x" has path "/?x") and drops a #fragment; the path
  * must be visible ASCII (%XX escapes pass as they are); tcp:// needs a port
  * and takes no path; grpc:// needs a port and takes a service name of
- * visible ASCII (no query, no fragment; empty: the server's overall
- * health); ports are 1..65535. Returns 0, or -1 with *why set to a static
- * one-line reason (https, grpcs, host names, bad port, too long, ...).
+ * visible ASCII, URL_SERVICE_MAX bytes at most (no query, no fragment;
+ * empty: the server's overall health); ports are 1..65535. Returns 0, or -1
+ * with *why set to a static one-line reason (https, grpcs, host names, bad
+ * port, too long, ...).
  */
 int url_parse(const char *s, struct url *u, const char **why);
 
