@@ -292,7 +292,7 @@ grpc_input(struct grpc *g, size_t n)
 
 	if (n == 0)
 		return result(g, false,
-		              "connection closed before the trailers");
+		              "connection closed before the response");
 	g->used += n;
 	while ((r = h2_parse_frame(g->in + off, g->used - off,
 	                           sizeof(g->in) - 9, &f)) > 0) {

@@ -506,7 +506,7 @@ Test(grpc, settings_first_and_close)
 	cr_assert_str_eq(g.why, "HTTP/2 protocol error: frame out of order");
 	start("");
 	cr_assert_eq(grpc_input(&g, 0), 1);
-	cr_assert_str_eq(g.why, "connection closed before the trailers");
+	cr_assert_str_eq(g.why, "connection closed before the response");
 	/* HEADERS then a frame other than CONTINUATION. */
 	start("");
 	n = 0;

@@ -271,7 +271,7 @@ def goaway(conn, stop):
 
 @pytest.mark.parametrize("act,line", [
     (never, "fail: timeout after 1s\n"),
-    (closes, "fail: connection closed before the trailers\n"),
+    (closes, "fail: connection closed before the response\n"),
     (huge_frame, "fail: HTTP/2 protocol error: frame too large\n"),
     (dynamic_index, "fail: HTTP/2 protocol error: dynamic table index\n"),
     (endless_continuation,
