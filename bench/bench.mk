@@ -1,6 +1,6 @@
 # bench.mk: make bench, ward side by side with tini, dumb-init and catatonit.
 # Included by the top Makefile. BENCH_QUICK=1 makes a smoke run.
-BENCH_PKGS = tini dumb-init catatonit curl util-linux
+BENCH_PKGS = tini dumb-init catatonit curl util-linux nginx-light
 BENCH_OUT ?= build/bench/results.md
 
 .PHONY: bench bench-deps
