@@ -1,7 +1,10 @@
 /* test_h2.c: unit tests of the HTTP/2 + HPACK parser (src/h2.c) and of the
  * gRPC health exchange built on it (src/grpc.c). */
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -563,4 +566,62 @@ Test(grpc, bounds)
 		ADD(H2_PING, 0, 0, "12345678");
 	cr_assert_eq(feed(in, n, 1 << 20), 1);
 	cr_assert_str_eq(g.why, "HTTP/2 protocol error: too many PINGs");
+}
+
+/* Once the trailers are whole, what follows (a GOAWAY with NO_ERROR, as a
+ * server that closes the connection sends, or even an RST_STREAM) is not
+ * read: the result stands. */
+Test(grpc, goaway_after_trailers)
+{
+	unsigned char in[512];
+	size_t n;
+
+	start("");
+	n = serving(in, "\0\0\0\0\2\10\1", 7);
+	ADD(H2_GOAWAY, 0, 0, "\0\0\0\1\0\0\0\0");
+	ADD(H2_RST_STREAM, 0, 1, "\0\0\0\2");
+	cr_assert_eq(feed(in, n, 1000), 1);
+	cr_assert(g.ok, "%s", g.why);
+	cr_assert_str_eq(g.why, "gRPC SERVING");
+}
+
+/* One turn reads max bytes at most, whatever the peer has sent, and sends
+ * what waits (the request) first. */
+Test(grpc, io_reads_a_bounded_amount_per_turn)
+{
+	static unsigned char in[12000];
+	unsigned char req[2048];
+	size_t n = 0, req_len;
+	int sv[2], err = 0;
+	ssize_t got;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
+	             0);
+	start("");
+	req_len = g.out_len;
+	ADD(H2_SETTINGS, 0, 0, "");
+	/* A DATA frame of 11,000 bytes, all sent before ward reads. */
+	add(in, &n, H2_HEADERS, EH, 1, "\x88", 1);
+	memcpy(in + n, "\0\x2a\xf8\0\0\0\0\0\1", 9);
+	n += 9;
+	memset(in + n, 0, 11000 - 9 - 10 - 9);
+	n = 11000;
+	cr_assert_eq(write(sv[1], in, n), (ssize_t)n);
+	cr_assert_eq(grpc_io(&g, sv[0], POLLIN, 4096, &err), 0);
+	cr_assert_eq(g.used, 4096 - 9 - 10); /* two whole frames taken */
+	got = read(sv[1], req, sizeof(req));
+	cr_assert_eq(got, (ssize_t)req_len);     /* the request went out */
+	cr_assert_eq(g.out_len - g.out_sent, 9); /* the SETTINGS ack waits */
+	cr_assert_eq(memcmp(req, "PRI * HTTP/2.0", 14), 0);
+	cr_assert_eq(grpc_io(&g, sv[0], POLLIN, 4096, &err), 0);
+	cr_assert_eq(g.used, 2 * 4096 - 9 - 10);
+	cr_assert_not(grpc_want_write(&g));
+	cr_assert_eq(read(sv[1], req, sizeof(req)), 9);
+	cr_assert_eq(memcmp(req, "\0\0\0\4\1\0\0\0\0", 9), 0);
+	close(sv[1]);
+	cr_assert_eq(grpc_io(&g, sv[0], POLLIN, 4096, &err), 0);
+	cr_assert_eq(g.used, 11000 - 9 - 10);
+	cr_assert_eq(grpc_io(&g, sv[0], POLLIN, 4096, &err), 1);
+	cr_assert_str_eq(g.why, "connection closed before the response");
+	close(sv[0]);
 }
