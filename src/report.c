@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "census.h"
+#include "cgroup.h"
 #include "health.h"
 #include "http.h"
 #include "log.h"
@@ -134,8 +136,33 @@ metric(struct out *o, const char *name, const char *type, const char *help,
 	           type, name, v);
 }
 
+/* The figures read when scraped: processes and the memory cgroup. */
 static void
-report_metrics(const struct init *in, struct out *o)
+report_gauges(struct init *in, int64_t now, struct out *o)
+{
+	struct cgroup_mem m;
+	int n = census_count(&in->census, now);
+
+	if (n >= 0)
+		metric(o, "ward_processes", "gauge",
+		       "Processes in ward's tree, ward excluded.",
+		       (unsigned long)n);
+	cgroup_read(&in->cgroup, &m);
+	if (m.bytes >= 0)
+		metric(o, "ward_cgroup_memory_bytes", "gauge",
+		       "Memory used by ward's cgroup.", (unsigned long)m.bytes);
+	if (m.limit >= 0)
+		metric(o, "ward_cgroup_memory_limit_bytes", "gauge",
+		       "Memory limit of ward's cgroup.",
+		       (unsigned long)m.limit);
+	if (m.ooms >= 0)
+		metric(o, "ward_cgroup_oom_kills_total", "counter",
+		       "Processes of ward's cgroup killed by the OOM killer.",
+		       (unsigned long)m.ooms);
+}
+
+static void
+report_metrics(struct init *in, int64_t now, struct out *o)
 {
 	const struct probe_result *r = &in->probe.last;
 
@@ -164,11 +191,12 @@ report_metrics(const struct init *in, struct out *o)
 	           "ward_probe_duration_seconds %lld.%03lld\n",
 	           (long long)r->duration_ms / 1000,
 	           (long long)r->duration_ms % 1000);
+	report_gauges(in, now, o);
 }
 
 /* Route a parsed request: status code and body into body. */
 static int
-report_route(const struct init *in, const struct http_req *rq, int64_t now,
+report_route(struct init *in, const struct http_req *rq, int64_t now,
              struct out *body, const char **ctype)
 {
 	size_t n = strcspn(rq->path, "? \r\n");
@@ -187,7 +215,7 @@ report_route(const struct init *in, const struct http_req *rq, int64_t now,
 		return 200;
 	} else if (IS("/metrics")) {
 		*ctype = "text/plain; version=0.0.4; charset=utf-8";
-		report_metrics(in, body);
+		report_metrics(in, now, body);
 		return 200;
 	} else {
 		out_printf(body, "not found\n");
@@ -219,7 +247,7 @@ reason(int code)
 #define REPORT_HEAD_MAX 256 /* room kept for the response head */
 
 int
-report_respond(const struct init *in, const char *req, size_t len, int64_t now,
+report_respond(struct init *in, const char *req, size_t len, int64_t now,
                char *out, size_t size)
 {
 	char headbuf[REPORT_HEAD_MAX];

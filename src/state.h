@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "census.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "defs.h"
 #include "fscheck.h"
@@ -82,6 +84,8 @@ struct init {
 	unsigned long probes_failed;     /* failed probes */
 
 	struct fscheck_report checks; /* start-up facts */
+	struct census census;         /* ward_processes, counted lazily */
+	struct cgroup cgroup;         /* ward's memory cgroup, for /metrics */
 
 	/* Last, so that its pages are touched only when clients come. */
 	char client_buf[STATUS_MAX_CLIENTS][HTTP_REQ_MAX]; /* request bytes */

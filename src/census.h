@@ -1,0 +1,24 @@
+/* census.h: how many processes ward's tree holds (ward_processes). */
+#ifndef WARD_CENSUS_H
+#define WARD_CENSUS_H
+
+#include <stdint.h>
+
+#define CENSUS_PERIOD_MS 1000 /* a count is served this long */
+
+/* The last count. */
+struct census {
+	int64_t at; /* monotonic ms of the last /proc walk, 0 never */
+	int n;      /* processes it found, -1 when /proc could not tell */
+};
+
+/*
+ * Processes in ward's tree, ward excluded: as PID 1 of the /proc it sees,
+ * every process there; otherwise its descendants (orphans re-parented to
+ * it included). Walks /proc at most once per CENSUS_PERIOD_MS and serves
+ * that count in between; -1 when there is no usable /proc. Holds two
+ * descriptors at most while it walks.
+ */
+int census_count(struct census *c, int64_t now);
+
+#endif

@@ -1,0 +1,302 @@
+/* cgroup.c: memory figures of ward's own cgroup (v2, or v1's memory). */
+#include "cgroup.h"
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "io.h"
+#include "value.h"
+
+#define CGROUP_FIELDS_MAX 16  /* mountinfo fields looked at */
+#define CGROUP_SELF_MAX 2048  /* bytes of /proc/self/cgroup read */
+#define CGROUP_CHUNK 4096     /* mountinfo is read in chunks of lines */
+#define CGROUP_FIGURE_MAX 512 /* bytes of one memory.* file read */
+#define OCTAL(c) ((c) >= '0' && (c) <= '7')
+
+/* The paths /proc/self/cgroup names, NULL where it names none. */
+struct cgroup_self {
+	const char *path[2]; /* v1 memory hierarchy, cgroup2 */
+	size_t len[2];       /* their lengths */
+};
+
+/* Does the comma-separated list s[0..n) hold word? */
+static bool
+cgroup_has(const char *s, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+	size_t i = 0;
+	size_t j;
+
+	while (i < n) {
+		for (j = i; j < n && s[j] != ','; j++)
+			;
+		if (j - i == w && memcmp(s + i, word, w) == 0)
+			return true;
+		i = j + 1;
+	}
+	return false;
+}
+
+/* Lines "0::/path" (cgroup2) and "N:...,memory,...:/path" (v1). */
+static void
+cgroup_self_paths(const char *s, size_t n, struct cgroup_self *cs)
+{
+	const char *end = s + n;
+	const char *nl;
+	const char *c1;
+	const char *c2;
+	int v;
+
+	memset(cs, 0, sizeof(*cs));
+	for (; s < end; s = nl + 1) {
+		if (!(nl = memchr(s, '\n', (size_t)(end - s))))
+			nl = end;
+		c1 = memchr(s, ':', (size_t)(nl - s));
+		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(nl - c1 - 1)) : NULL;
+		if (!c2)
+			continue;
+		if (c1 == s + 1 && *s == '0' && c2 == c1 + 1)
+			v = 1;
+		else if (cgroup_has(c1 + 1, (size_t)(c2 - c1 - 1), "memory"))
+			v = 0;
+		else
+			continue;
+		cs->path[v] = c2 + 1;
+		cs->len[v] = (size_t)(nl - c2 - 1);
+	}
+}
+
+/* Copy a mountinfo field, undoing its octal escapes (\040 for a space);
+ * returns the length, or -1 if it does not fit in size - 1. */
+static int
+cgroup_unescape(const char *s, size_t n, char *out, size_t size)
+{
+	size_t i;
+	size_t o = 0;
+
+	for (i = 0; i < n; i++, o++) {
+		if (o + 1 >= size)
+			return -1;
+		out[o] = s[i];
+		if (s[i] == '\\' && i + 3 < n && OCTAL(s[i + 1]) &&
+		    OCTAL(s[i + 2]) && OCTAL(s[i + 3])) {
+			out[o] =
+			    (char)((s[i + 1] - '0') << 6 |
+			           (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
+			i += 3;
+		}
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+/* The fields of one mountinfo line. */
+struct cgroup_fields {
+	const char *f[CGROUP_FIELDS_MAX]; /* where each starts */
+	size_t len[CGROUP_FIELDS_MAX];    /* its length */
+	int n;                            /* how many */
+};
+
+/*
+ * The version of the hierarchy a mountinfo line "ID PARENT MAJ:MIN ROOT
+ * POINT OPTS [TAGS...] - TYPE SOURCE SUPER" mounts: 2 for cgroup2, 1 for
+ * a v1 cgroup with the memory controller, else 0.
+ */
+static int
+cgroup_kind(const char *l, size_t n, struct cgroup_fields *fs)
+{
+	size_t i = 0;
+	int h;
+
+	for (fs->n = 0; i < n && fs->n < CGROUP_FIELDS_MAX; fs->n++) {
+		fs->f[fs->n] = l + i;
+		while (i < n && l[i] != ' ')
+			i++;
+		fs->len[fs->n] = (size_t)(l + i - fs->f[fs->n]);
+		i++;
+	}
+	for (h = 6; h < fs->n && !(fs->len[h] == 1 && *fs->f[h] == '-'); h++)
+		;
+	if (h + 3 >= fs->n)
+		return 0;
+	if (fs->len[h + 1] == 7 && memcmp(fs->f[h + 1], "cgroup2", 7) == 0)
+		return 2;
+	if (fs->len[h + 1] == 6 && memcmp(fs->f[h + 1], "cgroup", 6) == 0 &&
+	    cgroup_has(fs->f[h + 3], fs->len[h + 3], "memory"))
+		return 1;
+	return 0;
+}
+
+/*
+ * If the mountinfo line l mounts the memory hierarchy holding ward's
+ * cgroup, its directory (mount point plus the path below the mount's
+ * root) into dir and the version; else 0.
+ */
+static int
+cgroup_mount(const char *l, size_t n, const struct cgroup_self *cs, char *dir,
+             size_t size)
+{
+	struct cgroup_fields fs;
+	char root[CGROUP_PATH_MAX];
+	const char *p;
+	int v = cgroup_kind(l, n, &fs);
+	int rl;
+	int d;
+
+	if (!v || !(p = cs->path[v - 1]) ||
+	    (rl = cgroup_unescape(fs.f[3], fs.len[3], root, sizeof(root))) < 0)
+		return 0;
+	if (rl == 1)
+		rl = 0; /* "/": the whole hierarchy */
+	n = cs->len[v - 1];
+	/* The root must be ward's cgroup or one of its ancestors. */
+	if (n < (size_t)rl || memcmp(p, root, (size_t)rl) != 0 ||
+	    (n > (size_t)rl && p[rl] != '/'))
+		return 0;
+	p += rl;
+	n -= (size_t)rl;
+	if (n == 1)
+		n = 0; /* ward's cgroup is the root itself */
+	if ((d = cgroup_unescape(fs.f[4], fs.len[4], dir, size)) < 0 ||
+	    (size_t)d + n >= size)
+		return 0;
+	memcpy(dir + d, p, n);
+	dir[(size_t)d + n] = '\0';
+	return v;
+}
+
+/* Whole lines of mountinfo; best is the version found so far. */
+static int
+cgroup_scan(const char *s, size_t n, const struct cgroup_self *cs, int best,
+            char *dir, size_t size)
+{
+	const char *end = s + n;
+	const char *nl;
+	char d[CGROUP_PATH_MAX];
+	int v;
+
+	for (; s < end; s = nl + 1) {
+		if (!(nl = memchr(s, '\n', (size_t)(end - s))))
+			nl = end;
+		v = cgroup_mount(s, (size_t)(nl - s), cs, d, sizeof(d));
+		if ((v == 1 || (v == 2 && best != 1)) && strlen(d) < size) {
+			best = v;
+			memcpy(dir, d, strlen(d) + 1);
+		}
+	}
+	return best;
+}
+
+int
+cgroup_resolve(const char *mountinfo, size_t mlen, const char *self,
+               size_t slen, char *dir, size_t size)
+{
+	struct cgroup_self cs;
+
+	cgroup_self_paths(self, slen, &cs);
+	return cgroup_scan(mountinfo, mlen, &cs, -1, dir, size);
+}
+
+/* Up to size - 1 bytes of a file, NUL-terminated; the length or -1. */
+static ssize_t
+cgroup_slurp(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	ssize_t len = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while ((size_t)len < size - 1 &&
+	       (n = io_read(fd, buf + len, size - 1 - (size_t)len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}
+
+/* Look ward's memory cgroup up: mountinfo in chunks of whole lines. */
+static void
+cgroup_find(struct cgroup *cg)
+{
+	char self[CGROUP_SELF_MAX];
+	char buf[CGROUP_CHUNK];
+	struct cgroup_self cs;
+	ssize_t n;
+	size_t used = 0;
+	char *last;
+	char *s;
+	bool skip = false;
+	int fd;
+
+	cg->version = -1;
+	if ((n = cgroup_slurp("/proc/self/cgroup", self, sizeof(self))) < 0 ||
+	    (fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	cgroup_self_paths(self, (size_t)n, &cs);
+	while ((n = io_read(fd, buf + used, sizeof(buf) - used)) > 0) {
+		used += (size_t)n;
+		if (!(last = memrchr(buf, '\n', used))) {
+			skip = used == sizeof(buf); /* a line too long: drop */
+			used = skip ? 0 : used;
+			continue;
+		}
+		s = buf;
+		if (skip)
+			s = (char *)memchr(buf, '\n', used) + 1;
+		skip = false;
+		if (s <= last)
+			cg->version =
+			    cgroup_scan(s, (size_t)(last + 1 - s), &cs,
+			                cg->version, cg->dir, sizeof(cg->dir));
+		used -= (size_t)(last + 1 - buf);
+		memmove(buf, last + 1, used);
+	}
+	close(fd);
+}
+
+/* A number in file name of the cgroup (after "key " if key): -1 if the
+ * file, the key or a number is not there. v1 says "no limit" with
+ * 9223372036854771712, too long for value_uint: no figure either. */
+static int64_t
+cgroup_figure(const struct cgroup *cg, const char *name, const char *key)
+{
+	char path[CGROUP_PATH_MAX + 32];
+	char buf[CGROUP_FIGURE_MAX];
+	size_t k = key ? strlen(key) : 0;
+	char *p = buf;
+
+	fmt_snprintf(path, sizeof(path), "%s/%s", cg->dir, name);
+	if (cgroup_slurp(path, buf, sizeof(buf)) < 0)
+		return -1;
+	while (key && p && !(strncmp(p, key, k) == 0 && p[k] == ' '))
+		if ((p = strchr(p, '\n')))
+			p++;
+	if (!p)
+		return -1;
+	p += k ? k + 1 : 0;
+	return value_uint(p, strspn(p, "0123456789"), INT64_MAX);
+}
+
+void
+cgroup_read(struct cgroup *cg, struct cgroup_mem *m)
+{
+	static const char *const files[2][3] = {
+	    {"memory.usage_in_bytes", "memory.limit_in_bytes",
+	     "memory.oom_control"},
+	    {"memory.current", "memory.max", "memory.events"}};
+	const char *const *f;
+
+	m->bytes = m->limit = m->ooms = -1;
+	if (cg->version == 0)
+		cgroup_find(cg);
+	if (cg->version <= 0)
+		return; /* none */
+	f = files[cg->version - 1];
+	m->bytes = cgroup_figure(cg, f[0], NULL);
+	m->limit = cgroup_figure(cg, f[1], NULL);
+	m->ooms = cgroup_figure(cg, f[2], "oom_kill");
+}
