@@ -14,9 +14,10 @@ struct census {
 
 /*
  * Processes in ward's tree, ward excluded: as PID 1 of the /proc it sees,
- * every process there; otherwise its descendants (orphans re-parented to
- * it included). Walks /proc at most once per CENSUS_PERIOD_MS and serves
- * that count in between; -1 when there is no usable /proc. Holds two
+ * every process there (one readdir of /proc); otherwise its descendants
+ * (orphans re-parented to it included), found through the kernel's
+ * children lists. Walks at most once per CENSUS_PERIOD_MS and serves that
+ * count in between; -1 when there is no usable /proc. Holds two
  * descriptors at most while it walks.
  */
 int census_count(struct census *c, int64_t now);

@@ -6,7 +6,8 @@ pkgs="build-essential musl-tools libcriterion-dev python3-pytest python3-yaml
 file clang libclang-rt-14-dev clang-format clang-tidy cppcheck shellcheck
 tini dumb-init catatonit curl util-linux iproute2 procps
 runc podman buildah busybox-static jq debootstrap
-lintian rpm man-db dpkg-dev fakeroot hyperfine python3-grpcio"
+lintian rpm man-db dpkg-dev fakeroot hyperfine python3-grpcio
+prometheus strace"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
