@@ -10,11 +10,9 @@
 #include "io.h"
 #include "value.h"
 
-#define CGROUP_FIELDS_MAX 16  /* mountinfo fields looked at */
 #define CGROUP_SELF_MAX 2048  /* bytes of /proc/self/cgroup read */
 #define CGROUP_CHUNK 4096     /* mountinfo is read in chunks of lines */
 #define CGROUP_FIGURE_MAX 512 /* bytes of one memory.* file read */
-#define OCTAL(c) ((c) >= '0' && (c) <= '7')
 
 /* The paths /proc/self/cgroup names, NULL where it names none. */
 struct cgroup_self {
@@ -69,102 +67,69 @@ cgroup_self_paths(const char *s, size_t n, struct cgroup_self *cs)
 	}
 }
 
-/* Copy a mountinfo field, undoing its octal escapes (\040 for a space);
- * returns the length, or -1 if it does not fit in size - 1. */
-static int
-cgroup_unescape(const char *s, size_t n, char *out, size_t size)
+/* The next field of a mountinfo line at *p, before end, into *f; *p moves
+ * past it and its space. Returns its length. */
+static size_t
+cgroup_field(const char **p, const char *end, const char **f)
 {
-	size_t i;
-	size_t o = 0;
-
-	for (i = 0; i < n; i++, o++) {
-		if (o + 1 >= size)
-			return -1;
-		out[o] = s[i];
-		if (s[i] == '\\' && i + 3 < n && OCTAL(s[i + 1]) &&
-		    OCTAL(s[i + 2]) && OCTAL(s[i + 3])) {
-			out[o] =
-			    (char)((s[i + 1] - '0') << 6 |
-			           (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
-			i += 3;
-		}
-	}
-	out[o] = '\0';
-	return (int)o;
-}
-
-/* The fields of one mountinfo line. */
-struct cgroup_fields {
-	const char *f[CGROUP_FIELDS_MAX]; /* where each starts */
-	size_t len[CGROUP_FIELDS_MAX];    /* its length */
-	int n;                            /* how many */
-};
-
-/*
- * The version of the hierarchy a mountinfo line "ID PARENT MAJ:MIN ROOT
- * POINT OPTS [TAGS...] - TYPE SOURCE SUPER" mounts: 2 for cgroup2, 1 for
- * a v1 cgroup with the memory controller, else 0.
- */
-static int
-cgroup_kind(const char *l, size_t n, struct cgroup_fields *fs)
-{
-	size_t i = 0;
-	int h;
-
-	for (fs->n = 0; i < n && fs->n < CGROUP_FIELDS_MAX; fs->n++) {
-		fs->f[fs->n] = l + i;
-		while (i < n && l[i] != ' ')
-			i++;
-		fs->len[fs->n] = (size_t)(l + i - fs->f[fs->n]);
-		i++;
-	}
-	for (h = 6; h < fs->n && !(fs->len[h] == 1 && *fs->f[h] == '-'); h++)
-		;
-	if (h + 3 >= fs->n)
-		return 0;
-	if (fs->len[h + 1] == 7 && memcmp(fs->f[h + 1], "cgroup2", 7) == 0)
-		return 2;
-	if (fs->len[h + 1] == 6 && memcmp(fs->f[h + 1], "cgroup", 6) == 0 &&
-	    cgroup_has(fs->f[h + 3], fs->len[h + 3], "memory"))
-		return 1;
-	return 0;
+	*f = *p;
+	while (*p < end && **p != ' ')
+		(*p)++;
+	return (size_t)((*p)++ - *f);
 }
 
 /*
- * If the mountinfo line l mounts the memory hierarchy holding ward's
- * cgroup, its directory (mount point plus the path below the mount's
- * root) into dir and the version; else 0.
+ * A mountinfo line "ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - TYPE
+ * SOURCE SUPER": if it mounts the memory hierarchy (cgroup2, or a v1
+ * cgroup with the memory controller) at a root that holds ward's cgroup,
+ * the directory (mount point plus ward's path below the root) into dir
+ * and the version; else 0. Fields are compared as mountinfo escapes them
+ * (\040 for a space): a path with a space is not found, never wrong.
  */
 static int
 cgroup_mount(const char *l, size_t n, const struct cgroup_self *cs, char *dir,
              size_t size)
 {
-	struct cgroup_fields fs;
-	char root[CGROUP_PATH_MAX];
-	const char *p;
-	int v = cgroup_kind(l, n, &fs);
-	int rl;
-	int d;
+	const char *end = l + n;
+	const char *root;
+	const char *point;
+	const char *f;
+	size_t rl;
+	size_t pl;
+	size_t fl;
+	int v;
 
-	if (!v || !(p = cs->path[v - 1]) ||
-	    (rl = cgroup_unescape(fs.f[3], fs.len[3], root, sizeof(root))) < 0)
+	cgroup_field(&l, end, &f);
+	cgroup_field(&l, end, &f);
+	cgroup_field(&l, end, &f);
+	rl = cgroup_field(&l, end, &root);
+	pl = cgroup_field(&l, end, &point);
+	do
+		fl = cgroup_field(&l, end, &f);
+	while (l < end && !(fl == 1 && *f == '-'));
+	fl = cgroup_field(&l, end, &f);
+	v = fl == 7 && !memcmp(f, "cgroup2", 7)  ? 2
+	    : fl == 6 && !memcmp(f, "cgroup", 6) ? 1
+	                                         : 0;
+	cgroup_field(&l, end, &f);
+	fl = cgroup_field(&l, end, &f);
+	if (!v || (v == 1 && !cgroup_has(f, fl, "memory")) ||
+	    !(f = cs->path[v - 1]))
 		return 0;
+	n = cs->len[v - 1];
 	if (rl == 1)
 		rl = 0; /* "/": the whole hierarchy */
-	n = cs->len[v - 1];
 	/* The root must be ward's cgroup or one of its ancestors. */
-	if (n < (size_t)rl || memcmp(p, root, (size_t)rl) != 0 ||
-	    (n > (size_t)rl && p[rl] != '/'))
+	if (n < rl || memcmp(f, root, rl) != 0 || (n > rl && f[rl] != '/'))
 		return 0;
-	p += rl;
-	n -= (size_t)rl;
+	n -= rl;
 	if (n == 1)
 		n = 0; /* ward's cgroup is the root itself */
-	if ((d = cgroup_unescape(fs.f[4], fs.len[4], dir, size)) < 0 ||
-	    (size_t)d + n >= size)
+	if (pl + n >= size)
 		return 0;
-	memcpy(dir + d, p, n);
-	dir[(size_t)d + n] = '\0';
+	memcpy(dir, point, pl);
+	memcpy(dir + pl, f + rl, n);
+	dir[pl + n] = '\0';
 	return v;
 }
 

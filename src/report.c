@@ -144,21 +144,19 @@ report_gauges(struct init *in, int64_t now, struct out *o)
 	int n = census_count(&in->census, now);
 
 	if (n >= 0)
-		metric(o, "ward_processes", "gauge",
-		       "Processes in ward's tree, ward excluded.",
+		metric(o, "ward_processes", "gauge", "Processes under ward.",
 		       (unsigned long)n);
 	cgroup_read(&in->cgroup, &m);
 	if (m.bytes >= 0)
 		metric(o, "ward_cgroup_memory_bytes", "gauge",
-		       "Memory used by ward's cgroup.", (unsigned long)m.bytes);
+		       "Memory of ward's cgroup.", (unsigned long)m.bytes);
 	if (m.limit >= 0)
 		metric(o, "ward_cgroup_memory_limit_bytes", "gauge",
 		       "Memory limit of ward's cgroup.",
 		       (unsigned long)m.limit);
 	if (m.ooms >= 0)
 		metric(o, "ward_cgroup_oom_kills_total", "counter",
-		       "Processes of ward's cgroup killed by the OOM killer.",
-		       (unsigned long)m.ooms);
+		       "OOM kills in ward's cgroup.", (unsigned long)m.ooms);
 }
 
 static void

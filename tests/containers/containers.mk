@@ -7,3 +7,10 @@ TEST_EXTRA += test-containers
 
 test-containers: build/musl/ward
 	WARD=$(CURDIR)/build/musl/ward tests/containers/run.sh $(CTR_TESTS)
+
+# cgroup.sh: /metrics' memory figures in a podman container with --memory.
+.PHONY: test-containers-cgroup
+TEST_EXTRA += test-containers-cgroup
+
+test-containers-cgroup: build/musl/ward
+	WARD=$(CURDIR)/build/musl/ward tests/containers/cgroup.sh
