@@ -124,24 +124,16 @@ loop_wait(struct init *in, struct pset *ps)
 
 #define SIG_BATCH 16 /* signals read at once */
 
-/*
- * Read the pending signals, one read(2) of up to SIG_BATCH: the signalfd
- * blocks, and a second read could sleep. Any left are read on the next
- * turn. Returns true if SIGCHLD was among them.
- */
+/* Act on the n signals read this turn. Returns true if SIGCHLD was among
+ * them. */
 static bool
-loop_signals(struct init *in, int64_t now)
+loop_signals(struct init *in, const struct signalfd_siginfo *si, int n,
+             int64_t now)
 {
-	struct signalfd_siginfo si[SIG_BATCH];
 	char name[24];
 	bool reap = false;
-	int n;
 	int i;
 
-	if ((n = sig_read(in->sigfd, si, SIG_BATCH)) < 0) {
-		log_warn("reading signals");
-		return false;
-	}
 	for (i = 0; i < n; i++) {
 		switch (sig_classify(&si[i], in->self)) {
 		case SIG_ACT_REAP:
@@ -172,26 +164,41 @@ loop_health(struct init *in, int64_t now, short revents)
 		super_restart(in, now);
 		break;
 	case HEALTH_ACT_EXIT:
-		super_term_child(in);
-		super_shutdown(in, SIGTERM, in->self, now);
+		super_unhealthy_exit(in, now);
 		break;
 	}
 }
 
+/*
+ * One turn: wait, read the signals (the read(2) may be what blocks), and
+ * only then read the clock: every deadline set in this turn counts from
+ * the moment its event was read, however long ward slept before (SPEC
+ * section 2, "Time").
+ */
 int
 loop_run(struct init *in)
 {
+	struct signalfd_siginfo si[SIG_BATCH];
 	struct pset ps;
 	short crev[STATUS_MAX_CLIENTS];
 	int64_t now;
+	int n;
 	int i;
 
 	/* From here on ward must not die: every error is logged and lived. */
 	for (;;) {
 		loop_fds(in, &ps);
 		loop_wait(in, &ps);
+		n = 0;
+		/* One read(2) of up to SIG_BATCH: the signalfd blocks, and a
+		 * second read could sleep. The rest waits for the next turn. */
+		if ((ps.pfd[0].revents & POLLIN) &&
+		    (n = sig_read(in->sigfd, si, SIG_BATCH)) < 0) {
+			log_warn("reading signals");
+			n = 0;
+		}
 		now = loop_now();
-		if ((ps.pfd[0].revents & POLLIN) && loop_signals(in, now))
+		if (loop_signals(in, si, n, now))
 			in->gone = reap_children(in);
 		loop_health(in, now,
 		            revents(&ps, ps.probe) | revents(&ps, ps.probe2));

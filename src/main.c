@@ -14,6 +14,7 @@
 #include "state.h"
 #include "status.h"
 #include "super.h"
+#include "tree.h"
 #include "usage.h"
 
 /* ward --check URL: one probe, one line on stdout, exit 0 or 1. */
@@ -73,6 +74,8 @@ setup(struct init *in)
 	if (in->cfg.has_listen && status_listen(in) < 0)
 		fatal(WEXIT_OSERR, "cannot listen for --listen");
 	in->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (tree_setup(in) < 0)
+		log_warn("no room to track the shutdown's SIGTERMs");
 }
 
 int

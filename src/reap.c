@@ -8,6 +8,7 @@
 
 #include "child.h"
 #include "log.h"
+#include "tree.h"
 #include "value.h"
 
 bool
@@ -34,6 +35,7 @@ reap_children(struct init *in)
 			continue;
 		}
 		in->zombies_reaped++;
+		tree_forget(in, pid);
 		if (pid == in->child && in->child_running) {
 			in->child_running = false;
 			in->child_status = st;

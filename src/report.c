@@ -63,6 +63,8 @@ report_state(const struct init *in)
 	case PHASE_RESTART_STOP:
 	case PHASE_RESTART_WAIT:
 		return "restarting";
+	case PHASE_DRAINING:
+		return "draining";
 	case PHASE_SHUTDOWN:
 		return "stopping";
 	case PHASE_RUNNING:

@@ -17,6 +17,7 @@
 /* Where supervision is. */
 enum phase {
 	PHASE_RUNNING,      /* the child runs */
+	PHASE_DRAINING,     /* a shutdown signal is held for --drain-delay */
 	PHASE_RESTART_STOP, /* unhealthy: stopping the child to restart it */
 	PHASE_RESTART_WAIT, /* back-off before starting it again */
 	PHASE_SHUTDOWN      /* stopping the whole tree, then exit */
@@ -34,6 +35,34 @@ struct status_client {
 	int fd;           /* -1 when the slot is free */
 	int64_t deadline; /* monotonic ms when it is dropped */
 	size_t used;      /* bytes in its buffer */
+};
+
+/* Where a sweep is (tree.c). */
+enum sweep_stage {
+	SWEEP_IDLE,  /* none in progress */
+	SWEEP_LIST,  /* listing the processes to signal */
+	SWEEP_SIGNAL /* signalling the list */
+};
+
+/* The sweeps of a shutdown (tree.c, SPEC section 2). */
+struct sweep {
+	int sig; /* signal of the sweep in progress */
+	int fwd; /* signal forwarded to the child's group, 0 none */
+	enum sweep_stage stage; /* see enum sweep_stage */
+	bool proc_ok;           /* /proc is the proc of ward's PID namespace */
+	bool blind;      /* no /proc: the one kill(-1) of step 3 was sent */
+	bool more;       /* step 3 ran out of its chunk */
+	int budget;      /* step 3: /proc reads left in this turn */
+	int sent;        /* processes signalled by this sweep */
+	int dirfd;       /* /proc being walked (PID 1), -1 when none */
+	long dlen;       /* bytes in dbuf */
+	long doff;       /* next entry in dbuf */
+	char dbuf[1024]; /* getdents64 of /proc */
+	pid_t *queue;    /* the processes listed */
+	size_t qhead;    /* next to visit */
+	size_t qtail;    /* next free */
+	uint64_t *had;   /* per pid: start time + 1 after its SIGTERM */
+	size_t npid;     /* entries of had and queue (pid_max + 1), 0 none */
 };
 
 struct init {
@@ -61,10 +90,16 @@ struct init {
 	int64_t restart_at;     /* PHASE_RESTART_WAIT: when to spawn */
 	int64_t backoff_ms;     /* next restart back-off */
 
-	int shut_signo; /* signal that started shutdown, 0 if none */
-	pid_t shut_pid; /* its sender */
-	pid_t termed[SHUTDOWN_TRACK_MAX]; /* pids already sent TERM */
-	int ntermed;                      /* how many */
+	int shut_signo;      /* signal that started shutdown, 0 if none */
+	pid_t shut_pid;      /* its sender */
+	int held;            /* PHASE_DRAINING: the signal to forward */
+	int fwd_from;        /* the signal received for fwd_pending */
+	int fwd_pending;     /* to forward once the first sweep is over */
+	int64_t drain_end;   /* PHASE_DRAINING: when to forward it */
+	bool unhealthy_exit; /* --on-unhealthy exit stopped the app */
+	bool orphans_due;    /* step 3 must run (a reap since it last ran) */
+	unsigned long reaped_seen; /* zombies_reaped at the last step */
+	struct sweep sweep;        /* see struct sweep */
 
 	/* health */
 	struct probe probe;       /* the probe client */

@@ -17,9 +17,15 @@ void super_signal(struct init *in, const struct signalfd_siginfo *si,
 
 /*
  * Start the graceful shutdown of the whole tree: signo (0 when the main
- * child exited) came from pid (ward itself for --on-unhealthy exit).
+ * child exited) came from pid (ward itself for --on-unhealthy exit); fwd is
+ * the signal forwarded to the child for it (after -r), 0 if none.
  */
-void super_shutdown(struct init *in, int signo, pid_t pid, int64_t now);
+void super_shutdown(struct init *in, int signo, pid_t pid, int fwd,
+                    int64_t now);
+
+/* The probe says stop (--on-unhealthy exit): shut down as on SIGTERM
+ * (drain delay included); ward then exits 69. */
+void super_unhealthy_exit(struct init *in, int64_t now);
 
 /* The probe says restart: stop the child, then start it again. */
 void super_restart(struct init *in, int64_t now);
@@ -29,9 +35,6 @@ void super_restart(struct init *in, int64_t now);
  * should exit now.
  */
 bool super_step(struct init *in, int64_t now);
-
-/* Forward SIGTERM to the child, as a received SIGTERM would be. */
-void super_term_child(struct init *in);
 
 /* The nearest deadline of the machine (monotonic ms), or -1. */
 int64_t super_deadline(const struct init *in);

@@ -1,4 +1,4 @@
-/* tree.c: find and signal every other process of ward's tree (via /proc). */
+/* tree.c: the sweeps of a shutdown: signal the rest of ward's tree once. */
 #include "tree.h"
 #include "fmt.h"
 
@@ -6,9 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,7 +15,9 @@
 #include "log.h"
 #include "value.h"
 
-#define TREE_DEPTH_MAX 256 /* ppid links followed to find an ancestor */
+#define TREE_CHUNK 256                /* processes visited per loop turn */
+#define TREE_PID_LIMIT 4194304        /* the kernel's PID_MAX_LIMIT */
+#define HAD_CHILD (UINT64_C(1) << 63) /* seen as ward's child since */
 
 /* The decimal number at *p (after spaces); *p moves past it. */
 static long
@@ -29,6 +30,18 @@ tree_num(char **p)
 	while (**p >= '0' && **p <= '9')
 		v = v * 10 + *(*p)++ - '0';
 	return v;
+}
+
+/* Skip n space-separated fields at *p (they may be negative: tpgid). */
+static void
+tree_skip(char **p, int n)
+{
+	while (n-- > 0) {
+		while (**p == ' ')
+			(*p)++;
+		while (**p && **p != ' ')
+			(*p)++;
+	}
 }
 
 int
@@ -55,6 +68,8 @@ tree_stat(pid_t pid, struct tree_pinfo *pi)
 	p += 3;
 	pi->ppid = (pid_t)tree_num(&p);
 	pi->pgrp = (pid_t)tree_num(&p);
+	tree_skip(&p, 16); /* session .. itrealvalue: proc(5) fields 6-21 */
+	pi->start = (uint64_t)tree_num(&p);
 	return 0;
 }
 
@@ -62,130 +77,354 @@ tree_stat(pid_t pid, struct tree_pinfo *pi)
 static bool
 tree_proc_ours(pid_t self)
 {
-	struct tree_pinfo pi;
 	char pid[16];
 	ssize_t n;
 
 	n = readlink("/proc/self", pid, sizeof(pid) - 1);
-	return n > 0 && value_uint(pid, (size_t)n, INT32_MAX) == self &&
-	       tree_stat(self, &pi) == 0;
+	return n > 0 && value_uint(pid, (size_t)n, INT32_MAX) == self;
 }
 
-static bool
-tree_descends(pid_t ppid, pid_t self)
+/* Anonymous memory of n bytes, reserved now and touched only when used. */
+static void *
+tree_map(size_t n)
 {
-	struct tree_pinfo pi;
-	int depth;
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	for (depth = 0; depth < TREE_DEPTH_MAX; depth++) {
-		if (ppid == self)
-			return true;
-		if (ppid <= 1)
-			return false;
-		if (tree_stat(ppid, &pi) < 0)
-			return false;
-		ppid = pi.ppid;
-	}
-	return false;
+	return p == MAP_FAILED ? NULL : p;
 }
 
-static bool
-tree_termed(struct init *in, pid_t pid)
+int
+tree_setup(struct init *in)
 {
-	int i;
-
-	for (i = 0; i < in->ntermed; i++)
-		if (in->termed[i] == pid)
-			return true;
-	if (in->ntermed < SHUTDOWN_TRACK_MAX)
-		in->termed[in->ntermed++] = pid;
-	return false;
-}
-
-/* Should sig go to process pid (info pi)? */
-static bool
-tree_wanted(struct init *in, pid_t pid, const struct tree_pinfo *pi, int sig)
-{
-	if (pid == in->self || pi->state == 'Z')
-		return false;
-	if (in->self != 1 && !tree_descends(pi->ppid, in->self))
-		return false;
-	if (sig == SIGKILL)
-		return true;
-	if (in->child_running && pid == in->child)
-		return false;
-	if (in->child_running && in->cfg.pgroup && in->shut_signo &&
-	    pi->pgrp == in->child_pgid)
-		return false;
-	return !tree_termed(in, pid);
-}
-
-/* Walk /proc with getdents64 (opendir would allocate). */
-static int
-tree_walk(struct init *in, int sig)
-{
-	char buf[4096];
-	struct tree_pinfo pi;
-	struct dirent64 *d;
-	int64_t pid;
-	long n;
-	long off;
+	struct sweep *sw = &in->sweep;
+	char buf[24];
+	int64_t max = TREE_PID_LIMIT;
+	ssize_t n;
 	int fd;
-	int sent = 0;
 
-	if ((fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	sw->dirfd = -1;
+	sw->proc_ok = tree_proc_ours(in->self);
+	if ((fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC)) >=
+	    0) {
+		n = io_read(fd, buf, sizeof(buf));
+		close(fd);
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+			n--;
+		if (n > 0 &&
+		    (max = value_uint(buf, (size_t)n, TREE_PID_LIMIT)) < 2)
+			max = TREE_PID_LIMIT;
+	}
+	sw->npid = (size_t)max + 1;
+	sw->had = tree_map(sw->npid * sizeof(*sw->had));
+	sw->queue = tree_map(sw->npid * sizeof(*sw->queue));
+	if (!sw->had || !sw->queue) {
+		sw->npid = 0;
 		return -1;
-	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (off = 0; off < n; off += d->d_reclen) {
-			d = (struct dirent64 *)(void *)(buf + off);
-			pid =
-			    value_uint(d->d_name, strlen(d->d_name), INT32_MAX);
-			if (pid <= 0 || tree_stat((pid_t)pid, &pi) < 0)
+	}
+	return 0;
+}
+
+void
+tree_forget(struct init *in, pid_t pid)
+{
+	if ((size_t)pid < in->sweep.npid)
+		in->sweep.had[pid] = 0;
+}
+
+/* Has pid, started at start, had its SIGTERM? If not, it has now. */
+static bool
+tree_had(struct sweep *sw, pid_t pid, uint64_t start)
+{
+	if ((size_t)pid >= sw->npid)
+		return false;
+	if ((sw->had[pid] & ~HAD_CHILD) == start + 1)
+		return true;
+	sw->had[pid] = start + 1;
+	return false;
+}
+
+/* Step 1 (SIGTERM) or step 4 (SIGKILL) for one process. */
+static void
+tree_visit(struct init *in, pid_t pid)
+{
+	struct sweep *sw = &in->sweep;
+	struct tree_pinfo pi;
+	bool group;
+
+	if (pid == in->self || tree_stat(pid, &pi) < 0 || pi.state == 'Z')
+		return;
+	if (sw->sig == SIGTERM) {
+		if (in->child_running && pid == in->child)
+			return;
+		group = in->cfg.pgroup && sw->fwd && pi.pgrp == in->child_pgid;
+		if (group && sw->fwd != SIGTERM)
+			return; /* it had the forwarded signal: TERM it later */
+		if (tree_had(sw, pid, pi.start) || group)
+			return;
+	}
+	if (kill(pid, sw->sig) == 0)
+		sw->sent++;
+}
+
+/*
+ * Call fn for each pid listed in the file at path, a /proc/.../children:
+ * decimal pids, each followed by a space.
+ */
+static void
+tree_list(struct init *in, const char *path, void (*fn)(struct init *, pid_t))
+{
+	char buf[512];
+	long pid = 0;
+	ssize_t n;
+	ssize_t i;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	while ((n = io_read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = pid * 10 + buf[i] - '0';
 				continue;
-			if (tree_wanted(in, (pid_t)pid, &pi, sig) &&
-			    kill((pid_t)pid, sig) == 0)
-				sent++;
+			}
+			if (pid > 0)
+				fn(in, (pid_t)pid);
+			pid = 0;
 		}
 	}
 	close(fd);
-	return sent;
 }
 
 static void
-tree_signal(struct init *in, int sig)
+tree_enqueue(struct init *in, pid_t pid)
+{
+	struct sweep *sw = &in->sweep;
+
+	if (sw->qtail < sw->npid)
+		sw->queue[sw->qtail++] = pid;
+}
+
+/* Queue the children of every thread of pid. */
+static void
+tree_queue_children(struct init *in, pid_t pid)
+{
+	char path[64];
+	char buf[1024];
+	struct dirent64 *d;
+	long n;
+	long off;
+	int fd;
+
+	fmt_snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; off += d->d_reclen) {
+			d = (struct dirent64 *)(void *)(buf + off);
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			fmt_snprintf(path, sizeof(path),
+			             "/proc/%d/task/%s/children", (int)pid,
+			             d->d_name);
+			tree_list(in, path, tree_enqueue);
+		}
+	}
+	close(fd);
+}
+
+/*
+ * As a subreaper: list up to TREE_CHUNK descendants, breadth first, into
+ * the queue. A SIGKILL sweep kills each one as soon as its children are
+ * listed, so none can hand its children to ward unseen.
+ */
+static bool
+tree_collect_bfs(struct init *in)
+{
+	struct sweep *sw = &in->sweep;
+	pid_t pid;
+	int k;
+
+	for (k = 0; k < TREE_CHUNK && sw->qhead < sw->qtail; k++) {
+		pid = sw->queue[sw->qhead++];
+		tree_queue_children(in, pid);
+		if (sw->sig == SIGKILL)
+			tree_visit(in, pid);
+	}
+	return sw->qhead < sw->qtail;
+}
+
+/* As PID 1: list the next entries of /proc into the queue: every process
+ * of the namespace, also those that entered it from outside (docker exec). */
+static bool
+tree_collect_walk(struct init *in)
+{
+	struct sweep *sw = &in->sweep;
+	struct dirent64 *d;
+	int64_t pid;
+	int k;
+
+	for (k = 0; k < 4 * TREE_CHUNK; k++) {
+		if (sw->doff >= sw->dlen) {
+			sw->doff = 0;
+			sw->dlen = syscall(SYS_getdents64, sw->dirfd, sw->dbuf,
+			                   sizeof(sw->dbuf));
+			if (sw->dlen <= 0) {
+				close(sw->dirfd);
+				sw->dirfd = -1;
+				return false;
+			}
+		}
+		d = (struct dirent64 *)(void *)(sw->dbuf + sw->doff);
+		sw->doff += d->d_reclen;
+		pid = value_uint(d->d_name, strlen(d->d_name), INT32_MAX);
+		if (pid > 0)
+			tree_enqueue(in, (pid_t)pid);
+	}
+	return true;
+}
+
+/* Signal the next TERM_CHUNK processes of the list. */
+static bool
+tree_signal_list(struct init *in)
+{
+	struct sweep *sw = &in->sweep;
+	int k;
+
+	for (k = 0; k < TREE_CHUNK && sw->qhead < sw->qtail; k++)
+		tree_visit(in, sw->queue[sw->qhead++]);
+	return sw->qhead < sw->qtail;
+}
+
+static void
+tree_report(struct sweep *sw)
 {
 	char name[24];
-	int n = -1;
 
+	if (sw->sent > 0)
+		log_info("sent %s to %d other process%s",
+		         value_signame(sw->sig, name, sizeof(name)), sw->sent,
+		         sw->sent == 1 ? "" : "es");
+	sw->sent = 0;
+}
+
+/*
+ * A SIGTERM sweep lists first, then signals: the signal for the main child
+ * goes out in between (super.c), so what its handler starts is never on
+ * the list, and the app hears of the shutdown before its helpers do.
+ */
+bool
+tree_step(struct init *in)
+{
+	struct sweep *sw = &in->sweep;
+	bool more;
+
+	if (sw->stage == SWEEP_SIGNAL) {
+		more = tree_signal_list(in);
+	} else if (sw->stage == SWEEP_LIST) {
+		more = sw->dirfd >= 0 ? tree_collect_walk(in)
+		                      : tree_collect_bfs(in);
+		if (!more && sw->sig == SIGTERM) {
+			sw->stage = SWEEP_SIGNAL;
+			sw->qhead = 0;
+			return true;
+		}
+	} else {
+		return false;
+	}
+	if (!more) {
+		sw->stage = SWEEP_IDLE;
+		tree_report(sw);
+	}
+	return more;
+}
+
+void
+tree_start(struct init *in, int sig, int fwd)
+{
+	struct sweep *sw = &in->sweep;
+
+	if (sw->dirfd >= 0)
+		close(sw->dirfd);
+	sw->dirfd = -1;
+	sw->stage = SWEEP_IDLE;
+	sw->sig = sig;
+	sw->fwd = fwd;
+	sw->sent = 0;
 	if (in->gone)
 		return; /* no child left: no descendant either */
-	if (tree_proc_ours(in->self))
-		n = tree_walk(in, sig);
-	if (n < 0 && in->self == 1 && (sig == SIGKILL || !in->child_running))
-		n = kill(-1, sig) == 0; /* no usable /proc: everyone at once */
-	if (n < 0 && sig == SIGKILL && in->child_running)
-		kill(in->child, sig);
-	if (n < 0)
-		log_warnx("cannot list processes for %s (is /proc mounted?)",
-		          value_signame(sig, name, sizeof(name)));
-	else if (n > 0)
-		log_info("sent %s to %d other process%s",
-		         value_signame(sig, name, sizeof(name)), n,
-		         n == 1 ? "" : "es");
-}
-
-void
-tree_term(struct init *in)
-{
-	tree_signal(in, SIGTERM);
-}
-
-void
-tree_kill(struct init *in)
-{
-	if (in->self == 1) {
-		kill(-1, SIGKILL);
+	if (in->self == 1 && sig == SIGKILL) {
+		kill(-1, SIGKILL); /* everyone in the namespace at once */
 		return;
 	}
-	tree_signal(in, SIGKILL);
+	if (!sw->proc_ok || sw->npid == 0) {
+		/* No usable /proc: everyone at once, once the child is gone. */
+		if (in->self == 1 && !in->child_running)
+			kill(-1, sig);
+		else if (sig == SIGKILL && in->child_running)
+			kill(in->child, sig);
+		else
+			log_warnx("cannot list processes (is /proc mounted?)");
+		return;
+	}
+	sw->qhead = sw->qtail = 0;
+	if (in->self == 1) {
+		sw->dirfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		sw->dlen = sw->doff = 0;
+		if (sw->dirfd < 0)
+			return;
+	} else {
+		sw->queue[sw->qtail++] = in->self;
+	}
+	sw->stage = SWEEP_LIST;
+	tree_step(in);
+}
+
+/* Step 3 for one child of ward's. */
+static void
+tree_orphan(struct init *in, pid_t pid)
+{
+	struct sweep *sw = &in->sweep;
+	struct tree_pinfo pi;
+
+	if ((size_t)pid >= sw->npid || (sw->had[pid] & HAD_CHILD))
+		return;
+	if (sw->budget == 0) {
+		sw->more = true;
+		return;
+	}
+	sw->budget--;
+	if (tree_stat(pid, &pi) < 0 || pi.state == 'Z')
+		return;
+	if (!tree_had(sw, pid, pi.start) && kill(pid, SIGTERM) == 0)
+		sw->sent++;
+	sw->had[pid] |= HAD_CHILD;
+}
+
+/*
+ * Step 3: SIGTERM to each child of ward's that has had none. A child once
+ * checked stays marked until it is reaped (its pid cannot be reused before
+ * that), so each costs one /proc read in all. Returns true when the chunk
+ * ran out before the list did.
+ */
+bool
+tree_orphans(struct init *in)
+{
+	struct sweep *sw = &in->sweep;
+
+	sw->sig = SIGTERM;
+	sw->sent = 0;
+	sw->budget = TREE_CHUNK;
+	sw->more = false;
+	if (in->gone)
+		return false;
+	if (!sw->proc_ok || sw->npid == 0) {
+		if (in->self == 1 && !sw->blind) /* no /proc: all, once */
+			kill(-1, SIGTERM);
+		sw->blind = true;
+		return false;
+	}
+	tree_list(in, "/proc/thread-self/children", tree_orphan);
+	tree_report(sw);
+	return sw->more;
 }

@@ -1,28 +1,49 @@
-/* tree.h: find and signal every other process of ward's tree (via /proc). */
+/* tree.h: the sweeps of a shutdown: signal the rest of ward's tree once. */
 #ifndef WARD_TREE_H
 #define WARD_TREE_H
+
+#include <stdint.h>
 
 #include "state.h"
 
 /* What /proc/PID/stat says of one process. */
 struct tree_pinfo {
-	pid_t ppid; /* parent */
-	pid_t pgrp; /* process group */
-	char state; /* R, S, Z, ... */
+	pid_t ppid;     /* parent */
+	pid_t pgrp;     /* process group */
+	char state;     /* R, S, Z, ... */
+	uint64_t start; /* start time, clock ticks after boot */
 };
 
 /* Read /proc/PID/stat of pid into *pi; 0, or -1 if it is gone. */
 int tree_stat(pid_t pid, struct tree_pinfo *pi);
 
 /*
- * Send SIGTERM to every process ward can reach that has not had one yet:
- * as PID 1 every process of the namespace, as a subreaper every
- * descendant. The main child is skipped while it runs, and so is its
- * process group when the shutdown signal already went to that group.
+ * At start-up: size the per-pid tables from /proc/sys/kernel/pid_max (in
+ * memory mapped now, touched only when used). Returns -1 if they cannot be
+ * had: sweeps then still run, but without step 3 (SPEC section 2).
  */
-void tree_term(struct init *in);
+int tree_setup(struct init *in);
 
-/* Send SIGKILL to every process ward can reach, the main child included. */
-void tree_kill(struct init *in);
+/*
+ * Start a sweep of sig to every process ward can reach: as PID 1 every
+ * process of the namespace, as a subreaper every descendant. A SIGTERM
+ * sweep (step 1) skips the main child while it runs and every process that
+ * has had a SIGTERM from a sweep; with -g it skips the child's process
+ * group, which had the forwarded signal fwd. The first chunk runs now.
+ */
+void tree_start(struct init *in, int sig, int fwd);
+
+/* Run the next chunk of the sweep in progress; true while more is left. */
+bool tree_step(struct init *in);
+
+/*
+ * Step 3: SIGTERM to each of ward's own children that has had none (read
+ * from /proc/thread-self/children). Returns true when more is left for the
+ * next turn.
+ */
+bool tree_orphans(struct init *in);
+
+/* pid was reaped: forget that it had a SIGTERM (the pid may be reused). */
+void tree_forget(struct init *in, pid_t pid);
 
 #endif

@@ -656,30 +656,39 @@ def test_a_child_that_exits_is_not_restarted(start, server, tmp_path):
     assert "restart" not in w.log(), w.log()
 
 
-def test_on_unhealthy_exit_exits_with_the_childs_status(start, tmp_path):
+@pytest.mark.parametrize("term_exit", [0, 42])
+def test_on_unhealthy_exit_exits_69_whatever_the_childs_status(
+        start, tmp_path, term_exit):
+    """69 after --on-unhealthy exit, even when the app exits 0 on TERM,
+    so that `--restart on-failure` restarts it; the last line gives the
+    child's own status. -e never turns ward's own 69 into 0."""
     app = App(str(tmp_path))
-    app.argv += ["--term-exit", "42"]
+    app.argv += ["--term-exit", str(term_exit)]
     app.set(200)
     w = start(["--probe", app.url, *FAST, "--probe-retries", "2",
                "--probe-start-period", "60s", "--on-unhealthy", "exit",
-               "--grace", "10s", "--"] + app.argv)
+               "-e", "69", "--grace", "10s", "--"] + app.argv)
     w.wait_for("/readyz 200", lambda: w.code("/readyz") == 200)
     child = w.status()["pid"]
     app.set(500)
-    assert w.wait_exit() == 42, w.log()
+    assert w.wait_exit() == 69, w.log()
     assert app.acks("TERM") == [child]
     assert "unhealthy" in w.log(), w.log()
+    assert re.search(rf"exiting with 69: child {child} exited with status "
+                     rf"{term_exit}, after SIGTERM from ward", w.log()), \
+        w.log()
 
 
 def test_on_unhealthy_exit_child_killed_by_term(start, server):
-    """The child's status when TERM kills it is 128+15."""
+    """69 also when TERM kills the child (128+15 on the last line)."""
     s = server(mode=200)
     w = start(["--probe", f"tcp://127.0.0.1:{s.port}", *FAST,
                "--probe-retries", "1", "--on-unhealthy", "exit", "--",
                "sleep", "1000"])
     w.wait_for("/readyz 200", lambda: w.code("/readyz") == 200)
     s.close()
-    assert w.wait_exit() == 128 + signal.SIGTERM, w.why()
+    assert w.wait_exit() == 69, w.why()
+    assert "killed by SIGTERM" in w.log(), w.log()
 
 
 def test_probe_timeout_is_a_failure(start, tmp_path):
