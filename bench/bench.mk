@@ -9,6 +9,10 @@ build/bench/benchhelper: bench/benchhelper.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARNFLAGS) -O2 -o $@ $<
 
+build/bench/shutdown: bench/shutdown.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARNFLAGS) -O2 -o $@ $<
+
 # The floor of a health check: fork, exec and exit of a static no-op.
 build/bench/empty-static: bench/empty.c
 	@mkdir -p $(@D)
@@ -24,8 +28,10 @@ bench-deps:
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 	    $$missing >/dev/null; fi
 
-bench: build/musl/ward build/bench/benchhelper build/bench/empty-static bench-deps
+bench: build/musl/ward build/bench/benchhelper build/bench/empty-static \
+	build/bench/shutdown bench-deps
 	BENCH_QUICK=$(BENCH_QUICK) /usr/bin/python3 bench/run.py \
 	  --ward $(CURDIR)/build/musl/ward \
 	  --helper $(CURDIR)/build/bench/benchhelper \
-	  --empty $(CURDIR)/build/bench/empty-static --out $(BENCH_OUT)
+	  --empty $(CURDIR)/build/bench/empty-static \
+	  --shutdown-tool $(CURDIR)/build/bench/shutdown --out $(BENCH_OUT)

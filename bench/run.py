@@ -27,6 +27,7 @@ import urllib.error
 import urllib.request
 
 import hostile  # bench/hostile.py: the figures under hostile peers
+import shutdown  # bench/shutdown.py: the cost of stopping a tree
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 
@@ -557,6 +558,10 @@ def report(ctx):
     else:
         add(f"| One in-process probe of a running ward | n/a | "
             f"{fmt_us(h.get('curl_ns'))} | — | ≤ 1/50 of curl | **MISSED** |")
+    if ctx.get("shutdown"):
+        add("")
+        for ln in shutdown.rows(ctx["shutdown"]):
+            add(ln)
     add("")
     add("Notes:")
     add("- Lower is better everywhere. \"ward / best of three\" divides "
@@ -604,6 +609,13 @@ def report(ctx):
         add(f"- In-process probe not measured: {h['probe_error']}")
     elif "probe_ns" in h and h["probe_fail"]:
         add(f"- {h['probe_fail']} of the in-process probes failed.")
+    if ctx.get("shutdown"):
+        add("- Shutdown of a tree: N processes that end on SIGTERM under the "
+            "app (flat: all its children; chain: N generations), then "
+            "SIGTERM to ward; ward's CPU is its sum_exec_runtime, read from "
+            "/proc/PID/schedstat of the exited ward before it is reaped "
+            "(bench/shutdown.c). Much of it is the kernel's: waitpid(2) "
+            "scans every child still alive on each call.")
     for n in ctx["notes"] + h.get("notes", []):
         add(f"- {n}")
     return "\n".join(lines) + "\n"
@@ -632,6 +644,8 @@ def main():
     ap.add_argument("--ward", required=True)
     ap.add_argument("--helper", required=True)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--shutdown-tool", default=None,
+                    help="bench/shutdown.c built: the tree-shutdown rows")
     ap.add_argument("--empty", default=None,
                     help="a static no-op program: the floor of --check")
     ap.add_argument("--tini", default=shutil.which("tini-static") or
@@ -674,6 +688,10 @@ def main():
         ctx["health"] = {"notes": [f"health section failed: {e}"],
                          "probe_error": str(e)}
     ctx["hostile"] = hostile.run(ward, helper)
+    if a.shutdown_tool:
+        log("tree shutdown (1,000 and 8,000 processes)")
+        ctx["shutdown"] = shutdown.bench(os.path.abspath(a.shutdown_tool),
+                                         ward, 1 if QUICK else 3)
     ctx["notes"].append(f"this run took {time.monotonic() - t0:.0f} s")
     text = report(ctx) + "\n".join(hostile.report(ctx["hostile"])) + "\n"
     print(text)
