@@ -319,9 +319,20 @@ int
 grpc_io(struct grpc *g, int fd, short ev, size_t max, int *err)
 {
 	unsigned char *dst;
-	size_t room;
+	size_t room = grpc_room(g, &dst);
 	ssize_t n;
+	int r;
 
+	/* Read first: a response already in is judged even if the server
+	 * has closed and our answers to it can no longer go out. */
+	if (ev & (POLLIN | POLLHUP | POLLERR)) {
+		n = recv(fd, dst, room < max ? room : max, 0);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR)
+			return *err = errno, -1;
+		if (n >= 0 && (r = grpc_input(g, (size_t)n)) != 0)
+			return r;
+	}
 	if (grpc_want_write(g)) {
 		n = send(fd, g->out + g->out_sent, g->out_len - g->out_sent,
 		         MSG_NOSIGNAL);
@@ -331,14 +342,5 @@ grpc_io(struct grpc *g, int fd, short ev, size_t max, int *err)
 		         errno != EINTR)
 			return *err = errno, -1;
 	}
-	if (!(ev & (POLLIN | POLLHUP | POLLERR)))
-		return 0;
-	room = grpc_room(g, &dst);
-	n = recv(fd, dst, room < max ? room : max, 0);
-	if (n < 0 &&
-	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return 0;
-	if (n < 0)
-		return *err = errno, -1;
-	return grpc_input(g, (size_t)n);
+	return 0;
 }

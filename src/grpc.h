@@ -60,8 +60,8 @@ bool grpc_want_write(const struct grpc *g);
 
 /*
  * One turn on the connected, non-blocking socket fd after poll said ev:
- * send what waits, then read once, max bytes at most (when ev has POLLIN,
- * POLLHUP or POLLERR). Returns 0 in progress, 1 with the result in g, -1
+ * read once, max bytes at most (when ev has POLLIN, POLLHUP or POLLERR),
+ * then send what waits. Returns 0 in progress, 1 with the result in g, -1
  * with *err on a socket error.
  */
 int grpc_io(struct grpc *g, int fd, short ev, size_t max, int *err);
