@@ -321,6 +321,7 @@ import sys
 import yaml
 
 K8S = "packaging/kubernetes/deployment.yaml"
+K8S_GRPC = "packaging/kubernetes/grpc-deployment.yaml"
 COMPOSE = "packaging/compose/docker-compose.yml"
 
 
@@ -357,8 +358,8 @@ def opt(args, name):
     return None
 
 
-def deployment():
-    docs = [d for d in yaml.safe_load_all(open(K8S)) if d]
+def deployment(path=K8S):
+    docs = [d for d in yaml.safe_load_all(open(path)) if d]
     deps = [d for d in docs if d.get("kind") == "Deployment"]
     assert len(deps) == 1, "no Deployment"
     pod = deps[0]["spec"]["template"]["spec"]
@@ -427,11 +428,29 @@ def k8s_probes():
 
 
 def k8s_grace():
-    pod, _, args = deployment()
-    grace = seconds(opt(args, "--grace") or "5s")
-    tgps = pod.get("terminationGracePeriodSeconds", 30)
-    print("grace", grace, "terminationGracePeriodSeconds", tgps)
-    assert tgps > grace, "terminationGracePeriodSeconds <= --grace"
+    for path in (K8S, K8S_GRPC):
+        pod, _, args = deployment(path)
+        grace = seconds(opt(args, "--grace") or "5s")
+        drain = seconds(opt(args, "--drain-delay") or "0")
+        tgps = pod.get("terminationGracePeriodSeconds", 30)
+        print(path, "drain", drain, "grace", grace,
+              "terminationGracePeriodSeconds", tgps)
+        assert drain > 0, "no --drain-delay"
+        assert tgps > drain + grace, \
+            "terminationGracePeriodSeconds <= --drain-delay + --grace"
+
+
+def k8s_grpc():
+    _, c, args = deployment(K8S_GRPC)
+    probe = opt(args, "--probe")
+    print("probe", probe)
+    assert probe and probe.startswith("grpc://127.0.0.1:"), "no gRPC probe"
+    port = int(probe.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+    assert port in [p["containerPort"] for p in c.get("ports", [])], \
+        "the probed port is not a container port"
+    for kind in ("livenessProbe", "readinessProbe", "startupProbe"):
+        g = c.get(kind, {}).get("httpGet")
+        assert g and g["port"] == listen_port(args), f"{kind} not on ward"
 
 
 def service():
@@ -530,7 +549,9 @@ check "k8s: /tmp is an emptyDir in Memory with sizeLimit, checked by ward" \
     yaml_check k8s-tmpfs
 check "k8s: liveness/readiness/startup httpGet probes on the --listen port" \
     yaml_check k8s-probes
-check "k8s: terminationGracePeriodSeconds > --grace" yaml_check k8s-grace
+check "k8s: terminationGracePeriodSeconds > --drain-delay + --grace" \
+    yaml_check k8s-grace
+check "k8s: the gRPC manifest probes grpc:// through ward" yaml_check k8s-grpc
 check "compose: the file parses" yaml_check compose-parse
 check "compose: read_only, tmpfs /tmp, no init: true" \
     yaml_check compose-hardening
