@@ -126,12 +126,13 @@ census_all(pid_t me)
  * ward's pid as /proc knows it: a /proc of an outer PID namespace counts
  * the right tree too. As PID 1 of its /proc every process there is in
  * ward's tree; else its descendants are found through the kernel's
- * children lists, so the cost follows ward's tree, not the host's.
+ * children lists (CONFIG_PROC_CHILDREN, set by every distribution kernel
+ * since CRIU needs it), so the cost follows ward's tree, not the host's.
  */
 static int
 census_walk(void)
 {
-	char buf[48];
+	char buf[16];
 	int64_t me;
 	ssize_t n;
 
@@ -139,11 +140,7 @@ census_walk(void)
 	me = n > 0 ? value_uint(buf, (size_t)n, INT32_MAX) : -1;
 	if (me == 1)
 		return census_all((pid_t)me);
-	fmt_snprintf(buf, sizeof(buf), "/proc/%d/task/%d/children", (int)me,
-	             (int)me);
-	if (me <= 0 || access(buf, R_OK) < 0)
-		return -1; /* no /proc, or no CONFIG_PROC_CHILDREN */
-	return census_tree((pid_t)me);
+	return me > 0 ? census_tree((pid_t)me) : -1;
 }
 
 int

@@ -81,14 +81,15 @@ cgroup_field(const char **p, const char *end, const char **f)
 /*
  * A mountinfo line "ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - TYPE
  * SOURCE SUPER": if it mounts the memory hierarchy (cgroup2, or a v1
- * cgroup with the memory controller) at a root that holds ward's cgroup,
+ * cgroup with the memory controller; cgroup2 not after v1, best) at a root
+ * that holds ward's cgroup,
  * the directory (mount point plus ward's path below the root) into dir
  * and the version; else 0. Fields are compared as mountinfo escapes them
  * (\040 for a space): a path with a space is not found, never wrong.
  */
 static int
-cgroup_mount(const char *l, size_t n, const struct cgroup_self *cs, char *dir,
-             size_t size)
+cgroup_mount(const char *l, size_t n, const struct cgroup_self *cs, int best,
+             char *dir, size_t size)
 {
 	const char *end = l + n;
 	const char *root;
@@ -114,7 +115,7 @@ cgroup_mount(const char *l, size_t n, const struct cgroup_self *cs, char *dir,
 	cgroup_field(&l, end, &f);
 	fl = cgroup_field(&l, end, &f);
 	if (!v || (v == 1 && !cgroup_has(f, fl, "memory")) ||
-	    !(f = cs->path[v - 1]))
+	    (v == 2 && best == 1) || !(f = cs->path[v - 1]))
 		return 0;
 	n = cs->len[v - 1];
 	if (rl == 1)
@@ -140,17 +141,14 @@ cgroup_scan(const char *s, size_t n, const struct cgroup_self *cs, int best,
 {
 	const char *end = s + n;
 	const char *nl;
-	char d[CGROUP_PATH_MAX];
 	int v;
 
 	for (; s < end; s = nl + 1) {
 		if (!(nl = memchr(s, '\n', (size_t)(end - s))))
 			nl = end;
-		v = cgroup_mount(s, (size_t)(nl - s), cs, d, sizeof(d));
-		if ((v == 1 || (v == 2 && best != 1)) && strlen(d) < size) {
+		if ((v = cgroup_mount(s, (size_t)(nl - s), cs, best, dir,
+		                      size)))
 			best = v;
-			memcpy(dir, d, strlen(d) + 1);
-		}
 	}
 	return best;
 }
@@ -223,27 +221,29 @@ cgroup_find(struct cgroup *cg)
 	close(fd);
 }
 
-/* A number in file name of the cgroup (after "key " if key): -1 if the
- * file, the key or a number is not there. v1 says "no limit" with
+/* The number in file name of the cgroup (after "oom_kill " if keyed): -1
+ * if the file, the key or a number is not there. v1 says "no limit" with
  * 9223372036854771712, too long for value_uint: no figure either. */
 static int64_t
-cgroup_figure(const struct cgroup *cg, const char *name, const char *key)
+cgroup_figure(const struct cgroup *cg, const char *name, bool keyed)
 {
 	char path[CGROUP_PATH_MAX + 32];
 	char buf[CGROUP_FIGURE_MAX];
-	size_t k = key ? strlen(key) : 0;
 	char *p = buf;
+	size_t n;
 
 	fmt_snprintf(path, sizeof(path), "%s/%s", cg->dir, name);
 	if (cgroup_slurp(path, buf, sizeof(buf)) < 0)
 		return -1;
-	while (key && p && !(strncmp(p, key, k) == 0 && p[k] == ' '))
+	while (keyed && p && strncmp(p, "oom_kill ", 9) != 0)
 		if ((p = strchr(p, '\n')))
 			p++;
 	if (!p)
 		return -1;
-	p += k ? k + 1 : 0;
-	return value_uint(p, strspn(p, "0123456789"), INT64_MAX);
+	p += keyed ? 9 : 0;
+	for (n = 0; p[n] >= '0' && p[n] <= '9'; n++)
+		;
+	return value_uint(p, n, INT64_MAX);
 }
 
 void
@@ -261,7 +261,7 @@ cgroup_read(struct cgroup *cg, struct cgroup_mem *m)
 	if (cg->version <= 0)
 		return; /* none */
 	f = files[cg->version - 1];
-	m->bytes = cgroup_figure(cg, f[0], NULL);
-	m->limit = cgroup_figure(cg, f[1], NULL);
-	m->ooms = cgroup_figure(cg, f[2], "oom_kill");
+	m->bytes = cgroup_figure(cg, f[0], false);
+	m->limit = cgroup_figure(cg, f[1], false);
+	m->ooms = cgroup_figure(cg, f[2], true);
 }
