@@ -6,21 +6,22 @@
 
 #define H2_STATIC_MAX 61 /* entries of the HPACK static table */
 
-/* RFC 7541 Appendix A, entries 1..61, each as "name\0value\0". */
+/* RFC 7541 Appendix A, entries 1..61, each as "name\0value\0"; an empty
+ * name is the one before. */
 static const char static_table[] = ":authority\000\000"
                                    ":method\000GET\000"
-                                   ":method\000POST\000"
+                                   "\000POST\000"
                                    ":path\000/\000"
-                                   ":path\000/index.html\000"
+                                   "\000/index.html\000"
                                    ":scheme\000http\000"
-                                   ":scheme\000https\000"
+                                   "\000https\000"
                                    ":status\000200\000"
-                                   ":status\000204\000"
-                                   ":status\000206\000"
-                                   ":status\000304\000"
-                                   ":status\000400\000"
-                                   ":status\000404\000"
-                                   ":status\000500\000"
+                                   "\000204\000"
+                                   "\000206\000"
+                                   "\000304\000"
+                                   "\000400\000"
+                                   "\000404\000"
+                                   "\000500\000"
                                    "accept-charset\000\000"
                                    "accept-encoding\000gzip, deflate\000"
                                    "accept-language\000\000"
@@ -209,14 +210,19 @@ read_str(const unsigned char **p, const unsigned char *end, char **tmp,
 static void
 static_entry(uint32_t i, struct h2_field *f)
 {
-	const char *s = static_table;
+	const char *s = static_table, *name = s;
 
-	while (--i > 0)
-		s += strlen(s) + 1 + strlen(s + strlen(s) + 1) + 1;
-	f->name = s;
-	f->name_len = strlen(s);
-	f->value = s + f->name_len + 1;
-	f->value_len = strlen(f->value);
+	for (;;) {
+		name = *s ? s : name;
+		s += strlen(s) + 1;
+		if (--i == 0)
+			break;
+		s += strlen(s) + 1;
+	}
+	f->name = name;
+	f->name_len = strlen(name);
+	f->value = s;
+	f->value_len = strlen(s);
 }
 
 /* One field representation at *p (RFC 7541 6.1-6.2) into *f. */
