@@ -1,5 +1,6 @@
 """/metrics of the real binary, end to end (SPEC section 3): Prometheus'
-own `promtool check metrics` on every state ward can be scraped in,
+own `promtool check metrics` on every state ward can be scraped in
+(starting, running, unhealthy, restarting, draining, stopping),
 ward_processes against the processes really there, the once-a-second walk
 of /proc under a flood of scrapes (counted with strace), and the memory
 cgroup's figures through a mount namespace made the way Docker 20.10 makes
@@ -179,6 +180,19 @@ def test_promtool_during_shutdown(mode, spawn):
     s = check_all(port, "stopping")
     assert s["ward_ready"] == 0 and s["ward_child_running"] == 1
     assert s["ward_processes"] == 2, "nobody left during the grace period"
+
+
+def test_promtool_draining(mode, spawn):
+    """During --drain-delay the signal is held: ward is draining."""
+    port = free_port()
+    w = spawn(mode, ["--listen", f"127.0.0.1:{port}", "--drain-delay", "30s",
+                     "--", "sleep", "1000"])
+    wait_listening(w, port)
+    w.kill(signal.SIGTERM)
+    wait_state(w, port, "draining")
+    s = check_all(port, "draining")
+    assert s["ward_ready"] == 0 and s["ward_child_running"] == 1
+    assert s["ward_processes"] == 1
 
 
 # --- ward_processes ------------------------------------------------------
