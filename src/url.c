@@ -150,10 +150,9 @@ parse_authority(const char *s, size_t n, struct url *u, const char **why)
 		return refuse(why, "user info in URLs is not supported");
 	if (split_host(s, n, ip, &p, &v6, why) < 0)
 		return -1;
-	if (p == NULL && u->scheme == URL_TCP)
-		return refuse(why, "tcp:// needs a port: tcp://HOST:PORT");
-	if (p == NULL && u->scheme == URL_GRPC)
-		return refuse(why, "grpc:// needs a port: grpc://HOST:PORT");
+	if (p == NULL && u->scheme != URL_HTTP)
+		return refuse(why, "needs a port: tcp://HOST:PORT, "
+		                   "grpc://HOST:PORT[/SERVICE]");
 	if (p != NULL && parse_port(p, (size_t)(s + n - p), &port, why) < 0)
 		return -1;
 	memcpy(u->host, s, n);

@@ -167,8 +167,8 @@ Test(url, grpc)
 	cr_assert_eq(parse("grpc://localhost:9/", &u, &why), 0);
 	cr_assert_str_eq(u.path, "/");
 	cr_assert_eq(u.naddr, 2);
-	refused("grpc://127.0.0.1", "grpc:// needs a port");
-	refused("grpc://localhost/svc", "grpc:// needs a port");
+	refused("grpc://127.0.0.1", "needs a port");
+	refused("grpc://localhost/svc", "grpc://HOST:PORT[/SERVICE]");
 	refused("grpc://127.0.0.1:1/svc?x=1", "no ? or #");
 	refused("grpc://127.0.0.1:1/svc#x", "no ? or #");
 	refused("grpc://127.0.0.1:1?x", "no ? or #");
