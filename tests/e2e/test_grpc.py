@@ -321,15 +321,35 @@ class Supervised:
     """ward --listen --probe URL -- CHILD..., its stdin a pipe to CHILD."""
 
     def __init__(self, url, child, tmp):
-        self.port = free_port()
         self.log = os.path.join(str(tmp), "ward.log")
-        with open(self.log, "wb") as logf:
-            self.proc = subprocess.Popen(
-                [WARD, "--listen", f"127.0.0.1:{self.port}", "--probe", url,
-                 "--probe-interval", "1s", "--probe-timeout", "1s",
-                 "--probe-retries", "1", "--", *child],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=logf,
-                env=base_env(), text=True)
+        # A port free a moment ago may be taken by the time ward binds it
+        # on a busy machine: then ward exits at once, and another is tried.
+        for _ in range(5):
+            self.port = free_port()
+            with open(self.log, "wb") as logf:
+                self.proc = subprocess.Popen(
+                    [WARD, "--listen", f"127.0.0.1:{self.port}", "--probe",
+                     url, "--probe-interval", "1s", "--probe-timeout", "1s",
+                     "--probe-retries", "1", "--", *child],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=logf, env=base_env(), text=True)
+            if self.listening():
+                return
+        raise AssertionError(f"ward did not listen: {open(self.log).read()}")
+
+    def listening(self):
+        deadline = time.monotonic() + HANG
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                return True
+            except OSError:
+                if self.proc.poll() is not None:
+                    if "Address in use" in open(self.log).read():
+                        return False
+                    raise AssertionError(open(self.log).read())
+                time.sleep(0.05)
+        raise AssertionError(f"no --listen after {HANG}s")
 
     def code(self, path="/readyz"):
         deadline = time.monotonic() + HANG
