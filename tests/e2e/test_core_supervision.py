@@ -317,3 +317,28 @@ def test_nonzero_exit_keeps_the_last_line(mode, spawn):
     w = spawn(mode, ["--", "/bin/sh", "-c", "exit 3"])
     assert w.wait() == 3
     assert "exiting with 3: child" in w.stderr()
+
+
+def test_restart_after_idle_gives_the_full_grace(spawn, report):
+    # The probe comes every 4 s, so ward sleeps longer than --grace (2 s)
+    # between two turns; the restart's stop still gives the child its 1 s.
+    r = report()
+    srv = httpd.Server(mode=200)
+    try:
+        script = (f'echo "ready $$" >> {r}; '
+                  f'trap \'sleep 1; echo "sleep=$?" >> {r}; exit 0\' TERM; '
+                  f'sleep 1000 & wait')
+        w = spawn("subreaper", [
+            "--probe", f"http://127.0.0.1:{srv.port}/", "--probe-interval",
+            "4s", "--probe-timeout", "1s", "--probe-retries", "1",
+            "--on-unhealthy", "restart", "--grace", "2s", "--",
+            "/bin/sh", "-c", script])
+        r.ward = w
+        r.wait(r"ready \d+")
+        srv.mode = 500
+        r.wait(r"sleep=\d+")
+        assert r.has("sleep=0"), (r.lines(), w.stderr())
+        srv.mode = 200
+        r.wait(r"ready \d+", count=2)
+    finally:
+        srv.close()
