@@ -202,22 +202,27 @@ def test_no_process_gets_a_second_sigterm(mode, spawn, report, shape):
     assert not twice, f"{len(twice)} processes got SIGTERM more than once"
 
 
+def restarting(spawn, srv, *flags, interval="200ms", timeout="200ms"):
+    """ward restarting its child when srv fails one probe."""
+    return spawn("subreaper", [
+        "--probe", f"http://127.0.0.1:{srv.port}/", "--probe-interval",
+        interval, "--probe-timeout", timeout, "--probe-retries", "1",
+        "--on-unhealthy", "restart", *flags])
+
+
+CLEANUP = ('echo "ready $$" >> {r}; '
+           'trap \'sleep 1; echo "sleep=$?" >> {r}; exit 0\' TERM; '
+           'sleep 1000 & wait')
+
+
 def test_restart_spares_the_childs_cleanup(tmp_path, spawn, report):
     # --on-unhealthy restart stops the tree by the same rule: the TERM
     # handler's helper runs to its end, then the child starts again.
     r = report()
-    flag = tmp_path / "healthy"
-    flag.write_text("")
     srv = httpd.Server(mode=200)
     try:
-        script = (f'echo "ready $$" >> {r}; '
-                  f'trap \'sleep 1; echo "sleep=$?" >> {r}; exit 0\' TERM; '
-                  f'sleep 1000 & wait')
-        w = spawn("subreaper", [
-            "--probe", f"http://127.0.0.1:{srv.port}/", "--probe-interval",
-            "200ms", "--probe-timeout", "200ms", "--probe-retries", "1",
-            "--on-unhealthy", "restart", "--grace", "10s", "--",
-            "/bin/sh", "-c", script])
+        w = restarting(spawn, srv, "--grace", "10s", "--", "/bin/sh", "-c",
+                       CLEANUP.format(r=r))
         r.ward = w
         r.wait(r"ready \d+")
         srv.mode = 500
@@ -255,11 +260,8 @@ def test_restart_stops_the_whole_tree(tmp_path, spawn, report):
     r = report()
     srv = httpd.Server(mode=200)
     try:
-        w = spawn("subreaper", [
-            "--probe", f"http://127.0.0.1:{srv.port}/", "--probe-interval",
-            "200ms", "--probe-timeout", "200ms", "--probe-retries", "1",
-            "--on-unhealthy", "restart", "--grace", "10s", "--",
-            helper("tree"), str(r)])
+        w = restarting(spawn, srv, "--grace", "10s", "--", helper("tree"),
+                       str(r))
         r.ward = w
         r.wait("ready")
         srv.mode = 500
@@ -280,11 +282,8 @@ def test_shutdown_signal_in_restart_backoff_exits_at_once(spawn, report):
     try:
         script = (f'trap "exit 0" TERM; echo ready >> {r}; '
                   f'sleep 1000 & wait')
-        w = spawn("subreaper", [
-            "--probe", f"http://127.0.0.1:{srv.port}/", "--probe-interval",
-            "200ms", "--probe-timeout", "200ms", "--probe-retries", "1",
-            "--on-unhealthy", "restart", "--listen", f"127.0.0.1:{port}",
-            "--", "/bin/sh", "-c", script])
+        w = restarting(spawn, srv, "--listen", f"127.0.0.1:{port}", "--",
+                       "/bin/sh", "-c", script)
         r.ward = w
         r.wait("ready")
         srv.mode = 500
@@ -325,14 +324,8 @@ def test_restart_after_idle_gives_the_full_grace(spawn, report):
     r = report()
     srv = httpd.Server(mode=200)
     try:
-        script = (f'echo "ready $$" >> {r}; '
-                  f'trap \'sleep 1; echo "sleep=$?" >> {r}; exit 0\' TERM; '
-                  f'sleep 1000 & wait')
-        w = spawn("subreaper", [
-            "--probe", f"http://127.0.0.1:{srv.port}/", "--probe-interval",
-            "4s", "--probe-timeout", "1s", "--probe-retries", "1",
-            "--on-unhealthy", "restart", "--grace", "2s", "--",
-            "/bin/sh", "-c", script])
+        w = restarting(spawn, srv, "--grace", "2s", "--", "/bin/sh", "-c",
+                       CLEANUP.format(r=r), interval="4s", timeout="1s")
         r.ward = w
         r.wait(r"ready \d+")
         srv.mode = 500
