@@ -11,14 +11,14 @@
 #include "io.h"
 #include "value.h"
 
-#define CENSUS_DEPTH_MAX 256 /* levels of ward's tree looked into */
+#define CENSUS_DEPTH_MAX 128 /* levels of ward's tree looked into */
 
 /* The smallest pid above after in TID/children of the task directory
  * dfd, if below best (or best is 0); else best. */
 static pid_t
 census_scan(int dfd, const char *tid, pid_t after, pid_t best)
 {
-	char buf[512];
+	char buf[256];
 	char path[32];
 	ssize_t n;
 	ssize_t i;
@@ -50,7 +50,7 @@ census_scan(int dfd, const char *tid, pid_t after, pid_t best)
 static pid_t
 census_child(pid_t pid, pid_t after)
 {
-	char buf[1024];
+	char buf[512];
 	struct dirent64 *d;
 	long n;
 	long off;
@@ -101,7 +101,7 @@ census_tree(pid_t me)
 static int
 census_all(pid_t me)
 {
-	char buf[2048];
+	char buf[1024];
 	struct dirent64 *d;
 	int64_t pid;
 	long n;

@@ -10,9 +10,9 @@
 #include "io.h"
 #include "value.h"
 
-#define CGROUP_SELF_MAX 2048  /* bytes of /proc/self/cgroup read */
-#define CGROUP_CHUNK 4096     /* mountinfo is read in chunks of lines */
-#define CGROUP_FIGURE_MAX 512 /* bytes of one memory.* file read */
+#define CGROUP_SELF_MAX 1536  /* bytes of /proc/self/cgroup read */
+#define CGROUP_CHUNK 1024     /* mountinfo chunks; longer lines are skipped */
+#define CGROUP_FIGURE_MAX 256 /* bytes of one memory.* file read */
 
 /* The paths /proc/self/cgroup names, NULL where it names none. */
 struct cgroup_self {

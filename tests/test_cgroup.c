@@ -1,9 +1,13 @@
 /* test_cgroup.c: finding ward's memory cgroup in real mountinfo texts, and
  * reading its figures; the census of ward's tree. */
+#include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -332,6 +336,48 @@ Test(cgroup, own_cgroup_is_found)
 	cgroup_read(&cg, &m);
 	cr_assert_eq(cg.version, has_v1 ? 1 : 2, "dir %s", cg.dir);
 	cr_expect(access(cg.dir, R_OK) == 0, "%s", cg.dir);
+}
+
+/* mountinfo is read in chunks: a line longer than a chunk (an overlay root
+ * with many layers) is skipped, and the lines after it still count. Here a
+ * tmpfs at a 1,200-byte path, then ward's own cgroup bind-mounted after it:
+ * the later mount wins. */
+Test(cgroup, long_mountinfo_lines_are_skipped)
+{
+	struct cgroup own = {0};
+	struct cgroup cg = {0};
+	struct cgroup_mem m;
+	char base[] = "/tmp/ward-cgroup-ns-XXXXXX";
+	char path[1400];
+	char point[64];
+	size_t n;
+	int i;
+
+	cgroup_read(&own, &m);
+	cr_assert_gt(own.version, 0);
+	cr_assert(unshare(CLONE_NEWNS) == 0, "unshare: %s", strerror(errno));
+	cr_assert(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	cr_assert_not_null(mkdtemp(base));
+	cr_assert(mount("tmpfs", base, "tmpfs", 0, "size=1m") == 0);
+	n = (size_t)snprintf(path, sizeof(path), "%s", base);
+	for (i = 0; i < 6; i++) {
+		path[n++] = '/';
+		memset(path + n, 'a' + i, 200);
+		n += 200;
+		path[n] = '\0';
+		cr_assert(mkdir(path, 0755) == 0, "%s", strerror(errno));
+	}
+	cr_assert(mount("tmpfs", path, "tmpfs", 0, "size=1m") == 0);
+	snprintf(point, sizeof(point), "%s/cg", base);
+	cr_assert(mkdir(point, 0755) == 0);
+	cr_assert(mount(own.dir, point, NULL, MS_BIND, NULL) == 0, "%s",
+	          strerror(errno));
+	cgroup_read(&cg, &m);
+	cr_expect_eq(cg.version, own.version);
+	cr_expect_str_eq(cg.dir, point);
+	cr_expect_geq(m.bytes, 0, "figures read through the bind mount");
+	umount2(base, MNT_DETACH);
+	rmdir(base);
 }
 
 /* ---- census ---- */
