@@ -220,15 +220,18 @@ def test_processes_rise_and_fall(mode, spawn):
                      "(sleep 1001 & sleep 1001 &); "
                      "sleep 1002 & sleep 1002 & sleep 1002 & wait"])
     wait_listening(w, port)
-    wait_until(lambda: len(descendants(w.pid)) == 6, what="6 processes")
+
+    def orphans():
+        return [p for p in descendants(w.pid)
+                if (proc_stat(p) or ("", 0))[1] == w.pid
+                and read_file(f"/proc/{p}/cmdline").startswith("sleep\0"
+                                                               "1001")]
+    # Both orphans re-parented to ward (their subshell is gone), not just
+    # any 6 processes on the way there.
+    wait_until(lambda: len(orphans()) == 2 and
+               len(descendants(w.pid)) == 6, what="6 processes, 2 orphans")
     wait_processes(w, port, 6)
-    orphans = [p for p in descendants(w.pid)
-               if (proc_stat(p) or ("", 0))[1] == w.pid
-               and read_file(f"/proc/{p}/cmdline").startswith("sleep\0"
-                                                              "1001")]
-    assert len(orphans) == 2, [read_file(f"/proc/{p}/cmdline")
-                               for p in descendants(w.pid)]
-    for p in orphans:
+    for p in orphans():
         os.kill(p, signal.SIGKILL)
     wait_processes(w, port, 4)
     assert len(descendants(w.pid)) == 4
