@@ -15,7 +15,11 @@ PYTEST = /usr/bin/python3 -m pytest -p no:cacheprovider
 all: build/glibc/ward
 
 static: build/musl/ward
-	@echo "build/musl/ward: $$(stat -c %s build/musl/ward) bytes"
+	@n=$$(stat -c %s build/musl/ward); \
+	echo "build/musl/ward: $$n bytes (limit $(SIZE_LIMIT))"; \
+	test "$$n" -le $(SIZE_LIMIT) || { \
+	  echo "build/musl/ward: $$n bytes, over the limit of $(SIZE_LIMIT)" >&2; \
+	  exit 1; }
 
 build/glibc/%.o: src/%.c $(HDR)
 	@mkdir -p $(@D)
@@ -24,7 +28,7 @@ build/glibc/%.o: src/%.c $(HDR)
 build/glibc/ward: $(SRC:src/%.c=build/glibc/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
-build/musl/%.o: src/%.c $(HDR)
+build/musl/%.o: src/%.c $(HDR) config.mk
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(CPPFLAGS) $(WARNFLAGS) $(STATIC_CFLAGS) -c -o $@ $<
 

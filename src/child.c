@@ -107,7 +107,7 @@ child_spawn(char *const *argv, const struct sig_saved *sv)
 	/* ward's group is in front (ward was not started in the background):
 	 * the child may have the terminal. Asked before setpgid(2) runs. */
 	bool fg = tcgetpgrp(0) == getpgrp();
-	pid_t pid = fork();
+	pid_t pid = _Fork(); /* no threads, no atfork handlers */
 
 	if (pid == 0)
 		child_exec(argv, sv, fg);

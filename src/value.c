@@ -12,9 +12,10 @@
 #define RTMIN 34 /* SIGRTMIN as glibc, kill(1) and Docker number it */
 #define RTMAX 64
 
+/* Names inline, not pointers: half the bytes of the table. */
 static const struct {
-	const char *name;
-	int num;
+	char name[7];
+	unsigned char num;
 } signames[] = {
     {"HUP", SIGHUP},       {"INT", SIGINT},       {"QUIT", SIGQUIT},
     {"ILL", SIGILL},       {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},
