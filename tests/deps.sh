@@ -5,7 +5,7 @@ set -eu
 pkgs="build-essential musl-tools libcriterion-dev python3-pytest python3-yaml
 file clang libclang-rt-14-dev clang-format clang-tidy cppcheck shellcheck
 tini dumb-init catatonit curl util-linux iproute2 procps
-runc podman buildah busybox-static jq debootstrap
+runc podman buildah busybox-static jq debootstrap docker.io docker-compose
 lintian rpm man-db dpkg-dev fakeroot hyperfine python3-grpcio
 prometheus strace"
 missing=""
