@@ -427,6 +427,59 @@ t_stop_trap_cleanup_livez() {
 	[ "$codes" -ge 10 ] || die "/livez answered 200 only $codes times"
 }
 
+# --drain-delay: on docker stop /readyz turns 503 at once (and /livez stays
+# 200, /status says draining); the app gets its TERM only after the delay.
+t_drain_delay() {
+	local d n=$RUN-drain ip t0 t stop seen_503=0
+	d=$(tdir drain)
+	start "$n" -v "$d:/out" --init --stop-timeout 20 -e WARD_LISTEN=9000 \
+		-e WARD_DRAIN_DELAY=3s -e WARD_GRACE=5s "$BB" \
+		sh -c 'trap "touch /out/term; exit 0" TERM; touch /out/ready
+			sleep 600 & wait'
+	retry "$TMO" test -e "$d/ready" || die "never ready"
+	ip=$(ip_of "$n")
+	retry "$TMO" get "http://$ip:9000/readyz" >/dev/null || die "/readyz never 200"
+	t0=$EPOCHREALTIME
+	dk stop "$n" >/dev/null &
+	stop=$!
+	until [ -e "$d/term" ]; do
+		if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+			"http://$ip:9000/readyz")" = 503 ] && [ ! -e "$d/term" ]; then
+			seen_503=1
+			get "http://$ip:9000/livez" >/dev/null || die "/livez failed while draining"
+			grep -q '"state": *"draining"' <<<"$(get "http://$ip:9000/status")" ||
+				die "/status is not draining"
+		fi
+		t=$EPOCHREALTIME
+		[ "${t%.*}" -lt $((${t0%.*} + TMO)) ] || die "the app never got TERM"
+		sleep 0.05
+	done
+	t=$EPOCHREALTIME
+	wait "$stop" || die "docker stop failed"
+	expect_exit "$n" 0
+	[ "$seen_503" = 1 ] || die "/readyz was never 503 before the app's TERM"
+	# The marker is seen after it was made: a TERM forwarded at once would
+	# show up well before 2.5 s.
+	awk -v a="$t0" -v b="$t" 'BEGIN { exit !(b - a >= 2.5) }' ||
+		die "the app got TERM $(awk -v a="$t0" -v b="$t" 'BEGIN { print b - a }') s after docker stop, the delay is 3 s"
+}
+
+# docker run --memory: /metrics shows the container's cgroup memory.
+t_cgroup_memory_metrics() {
+	local n=$RUN-mem ip m
+	start "$n" --init --memory 64m -e WARD_LISTEN=9000 "$BB" sleep 600
+	ip=$(ip_of "$n")
+	retry "$TMO" get "http://$ip:9000/metrics" >/dev/null || die "/metrics"
+	m=$(get "http://$ip:9000/metrics")
+	grep -qx 'ward_cgroup_memory_limit_bytes 67108864' <<<"$m" ||
+		die "no 64 MiB limit: $(grep cgroup <<<"$m")"
+	grep -Eqx 'ward_cgroup_memory_bytes [1-9][0-9]*' <<<"$m" ||
+		die "no memory usage: $(grep cgroup <<<"$m")"
+	grep -Eqx 'ward_cgroup_oom_kills_total [0-9]+' <<<"$m" ||
+		die "no OOM kill count: $(grep cgroup <<<"$m")"
+	dk rm -f "$n" >/dev/null
+}
+
 # ---- HEALTHCHECK with ward --check --------------------------------------------
 
 # checks_ran NAME N: Docker has run N health checks of NAME.
@@ -694,6 +747,7 @@ t_dockerd_log_no_init_warning() {
 
 ALL=(info init_path_usr_bin_ward_is_na init_exit_codes init_ward_env
 	stop_after_idle_init stop_after_idle_entrypoint stop_trap_cleanup_livez
+	drain_delay cgroup_memory_metrics
 	healthcheck_readme_image copy_from_bare_name_is_docker_hub scratch_image
 	dockerfile_example tty_init tty_entrypoint restart_on_unhealthy_exit
 	pid_host stop_timeout_above_grace compose dockerd_log_no_init_warning)
