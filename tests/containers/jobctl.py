@@ -83,19 +83,18 @@ def main():
     t = Term([docker, "run", "-it"] + args + ["sh"])
     prompt = r"# $"
     t.expect(prompt, "first prompt")
-    # Ctrl-C reaches the foreground sleep, not the shell.
-    t.send("sleep 30\r")
-    t.expect(r"sleep 30\r\n", "echo of sleep 30")
-    time.sleep(1)
+    # Ctrl-C reaches the foreground sleep, not the shell. The job says it
+    # runs: sh has made it the terminal's foreground group by then.
+    t.send('sh -c "echo started; exec sleep 30"\r')
+    t.expect(r"\nstarted\r\n", "the first job runs")
     t.send("\x03")
     t.expect(prompt, "prompt after Ctrl-C")
     t.send("echo rc=$?\r")
     t.expect(r"rc=130", "status of the interrupted sleep")
     t.expect(prompt, "prompt")
     # Ctrl-Z stops a job; bg continues it; jobs sees it run.
-    t.send("sleep 31\r")
-    t.expect(r"sleep 31\r\n", "echo of sleep 31")
-    time.sleep(1)
+    t.send('sh -c "echo started; exec sleep 31"\r')
+    t.expect(r"\nstarted\r\n", "the second job runs")
     t.send("\x1a")
     t.expect(r"Stopped", "Ctrl-Z stops the job")
     t.expect(prompt, "prompt after Ctrl-Z")
@@ -103,7 +102,7 @@ def main():
     t.expect(r"sleep 31", "bg names the job")
     t.expect(prompt, "prompt after bg")
     t.send("jobs\r")
-    t.expect(r"Running\s+sleep 31", "jobs: the job runs")
+    t.expect(r"Running\s+sh -c .*sleep 31", "jobs: the job runs")
     t.expect(prompt, "prompt after jobs")
     t.send("kill %1; exit 7\r")
     rc = t.wait()
