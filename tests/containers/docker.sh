@@ -245,6 +245,8 @@ EP=(-v "$WARD:/sbin/ward:ro" --entrypoint /sbin/ward)
 
 # curl URL: the body, failing on a status >= 400 (curl is the host's).
 get() { curl -fsS --max-time 5 "$1"; }
+# code URL: the HTTP status, 000 when nothing answered.
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true; }
 
 # Wait until container $1's health is $2 (Docker runs the checks itself).
 wait_health() {
@@ -430,7 +432,7 @@ t_stop_trap_cleanup_livez() {
 # --drain-delay: on docker stop /readyz turns 503 at once (and /livez stays
 # 200, /status says draining); the app gets its TERM only after the delay.
 t_drain_delay() {
-	local d n=$RUN-drain ip t0 t stop seen_503=0
+	local d n=$RUN-drain ip t0 t stop r l s seen_503=0 seen_live=0 seen_draining=0
 	d=$(tdir drain)
 	start "$n" -v "$d:/out" --init --stop-timeout 20 -e WARD_LISTEN=9000 \
 		-e WARD_DRAIN_DELAY=3s -e WARD_GRACE=5s "$BB" \
@@ -443,12 +445,14 @@ t_drain_delay() {
 	dk stop "$n" >/dev/null &
 	stop=$!
 	until [ -e "$d/term" ]; do
-		if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-			"http://$ip:9000/readyz")" = 503 ] && [ ! -e "$d/term" ]; then
+		r=$(code "http://$ip:9000/readyz")
+		l=$(code "http://$ip:9000/livez")
+		s=$(curl -s --max-time 2 "http://$ip:9000/status" || true)
+		# Answers that all came before the app's TERM: the delay's.
+		if [ ! -e "$d/term" ] && [ "$r" = 503 ]; then
 			seen_503=1
-			get "http://$ip:9000/livez" >/dev/null || die "/livez failed while draining"
-			grep -q '"state": *"draining"' <<<"$(get "http://$ip:9000/status")" ||
-				die "/status is not draining"
+			[ "$l" != 200 ] || seen_live=1
+			! grep -q '"state": *"draining"' <<<"$s" || seen_draining=1
 		fi
 		t=$EPOCHREALTIME
 		[ "${t%.*}" -lt $((${t0%.*} + TMO)) ] || die "the app never got TERM"
@@ -458,10 +462,13 @@ t_drain_delay() {
 	wait "$stop" || die "docker stop failed"
 	expect_exit "$n" 0
 	[ "$seen_503" = 1 ] || die "/readyz was never 503 before the app's TERM"
+	[ "$seen_live" = 1 ] || die "/livez was not 200 while draining"
+	[ "$seen_draining" = 1 ] || die "/status never said draining"
 	# The marker is seen after it was made: a TERM forwarded at once would
 	# show up well before 2.5 s.
 	awk -v a="$t0" -v b="$t" 'BEGIN { exit !(b - a >= 2.5) }' ||
 		die "the app got TERM $(awk -v a="$t0" -v b="$t" 'BEGIN { print b - a }') s after docker stop, the delay is 3 s"
+	dk rm -f "$n" >/dev/null
 }
 
 # docker run --memory: /metrics shows the container's cgroup memory.
