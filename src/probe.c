@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fmt.h"
+#include "loop.h"
 #include "probe.h"
 
 /* Words for the socket errors a probe meets, the same under glibc and musl. */
@@ -380,10 +381,7 @@ probe_abort(struct probe *p)
 static int64_t
 mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return loop_now();
 }
 
 int
