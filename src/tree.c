@@ -13,76 +13,12 @@
 
 #include "io.h"
 #include "log.h"
+#include "proc.h"
 #include "value.h"
 
 #define TREE_CHUNK 256                /* processes visited per loop turn */
 #define TREE_PID_LIMIT 4194304        /* the kernel's PID_MAX_LIMIT */
 #define HAD_CHILD (UINT64_C(1) << 63) /* seen as ward's child since */
-
-/* The decimal number at *p (after spaces); *p moves past it. */
-static long
-tree_num(char **p)
-{
-	long v = 0;
-
-	while (**p == ' ')
-		(*p)++;
-	while (**p >= '0' && **p <= '9')
-		v = v * 10 + *(*p)++ - '0';
-	return v;
-}
-
-/* Skip n space-separated fields at *p (they may be negative: tpgid). */
-static void
-tree_skip(char **p, int n)
-{
-	while (n-- > 0) {
-		while (**p == ' ')
-			(*p)++;
-		while (**p && **p != ' ')
-			(*p)++;
-	}
-}
-
-int
-tree_stat(pid_t pid, struct tree_pinfo *pi)
-{
-	char path[32];
-	char buf[512];
-	char *p;
-	ssize_t n;
-	int fd;
-
-	fmt_snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = io_read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* comm may hold spaces and ')': the fields follow the last ')'. */
-	if (!(p = strrchr(buf, ')')) || p[1] != ' ' || !p[2])
-		return -1;
-	pi->state = p[2];
-	p += 3;
-	pi->ppid = (pid_t)tree_num(&p);
-	pi->pgrp = (pid_t)tree_num(&p);
-	tree_skip(&p, 16); /* session .. itrealvalue: proc(5) fields 6-21 */
-	pi->start = (uint64_t)tree_num(&p);
-	return 0;
-}
-
-/* Is /proc the proc of our own PID namespace? Else its pids mean others. */
-static bool
-tree_proc_ours(pid_t self)
-{
-	char pid[16];
-	ssize_t n;
-
-	n = readlink("/proc/self", pid, sizeof(pid) - 1);
-	return n > 0 && value_uint(pid, (size_t)n, INT32_MAX) == self;
-}
 
 /* Anonymous memory of n bytes, reserved now and touched only when used. */
 static void *
@@ -104,7 +40,7 @@ tree_setup(struct init *in)
 	int fd;
 
 	sw->dirfd = -1;
-	sw->proc_ok = tree_proc_ours(in->self);
+	sw->proc_ok = proc_ours(in->self);
 	if ((fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC)) >=
 	    0) {
 		n = io_read(fd, buf, sizeof(buf));
@@ -149,10 +85,10 @@ static void
 tree_visit(struct init *in, pid_t pid)
 {
 	struct sweep *sw = &in->sweep;
-	struct tree_pinfo pi;
+	struct proc_info pi;
 	bool group;
 
-	if (pid == in->self || tree_stat(pid, &pi) < 0 || pi.state == 'Z')
+	if (pid == in->self || proc_stat(pid, &pi) < 0 || pi.state == 'Z')
 		return;
 	if (sw->sig == SIGTERM) {
 		if (in->child_running && pid == in->child)
@@ -165,35 +101,6 @@ tree_visit(struct init *in, pid_t pid)
 	}
 	if (kill(pid, sw->sig) == 0)
 		sw->sent++;
-}
-
-/*
- * Call fn for each pid listed in the file at path, a /proc/.../children:
- * decimal pids, each followed by a space.
- */
-static void
-tree_list(struct init *in, const char *path, void (*fn)(struct init *, pid_t))
-{
-	char buf[512];
-	long pid = 0;
-	ssize_t n;
-	ssize_t i;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	while ((n = io_read(fd, buf, sizeof(buf))) > 0) {
-		for (i = 0; i < n; i++) {
-			if (buf[i] >= '0' && buf[i] <= '9') {
-				pid = pid * 10 + buf[i] - '0';
-				continue;
-			}
-			if (pid > 0)
-				fn(in, (pid_t)pid);
-			pid = 0;
-		}
-	}
-	close(fd);
 }
 
 static void
@@ -227,7 +134,7 @@ tree_queue_children(struct init *in, pid_t pid)
 			fmt_snprintf(path, sizeof(path),
 			             "/proc/%d/task/%s/children", (int)pid,
 			             d->d_name);
-			tree_list(in, path, tree_enqueue);
+			proc_list(in, path, tree_enqueue);
 		}
 	}
 	close(fd);
@@ -385,7 +292,7 @@ static void
 tree_orphan(struct init *in, pid_t pid)
 {
 	struct sweep *sw = &in->sweep;
-	struct tree_pinfo pi;
+	struct proc_info pi;
 
 	if ((size_t)pid >= sw->npid || (sw->had[pid] & HAD_CHILD))
 		return;
@@ -394,7 +301,7 @@ tree_orphan(struct init *in, pid_t pid)
 		return;
 	}
 	sw->budget--;
-	if (tree_stat(pid, &pi) < 0 || pi.state == 'Z')
+	if (proc_stat(pid, &pi) < 0 || pi.state == 'Z')
 		return;
 	if (!tree_had(sw, pid, pi.start) && kill(pid, SIGTERM) == 0)
 		sw->sent++;
@@ -424,7 +331,7 @@ tree_orphans(struct init *in)
 		sw->blind = true;
 		return false;
 	}
-	tree_list(in, "/proc/thread-self/children", tree_orphan);
+	proc_list(in, "/proc/thread-self/children", tree_orphan);
 	tree_report(sw);
 	return sw->more;
 }

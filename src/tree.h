@@ -2,20 +2,7 @@
 #ifndef WARD_TREE_H
 #define WARD_TREE_H
 
-#include <stdint.h>
-
 #include "state.h"
-
-/* What /proc/PID/stat says of one process. */
-struct tree_pinfo {
-	pid_t ppid;     /* parent */
-	pid_t pgrp;     /* process group */
-	char state;     /* R, S, Z, ... */
-	uint64_t start; /* start time, clock ticks after boot */
-};
-
-/* Read /proc/PID/stat of pid into *pi; 0, or -1 if it is gone. */
-int tree_stat(pid_t pid, struct tree_pinfo *pi);
 
 /*
  * At start-up: size the per-pid tables from /proc/sys/kernel/pid_max (in
