@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "cli.h"
 #include "fscheck.h"
 #include "log.h"
@@ -23,10 +24,10 @@ check_main(const struct config *c)
 {
 	struct probe_result r;
 	char line[160];
-	int rc = probe_once(&c->check, c->check_timeout_ms, &r);
+	int rc = check_once(&c->check, c->check_timeout_ms, &r);
 	size_t n;
 
-	probe_format(&r, line, sizeof(line) - 1);
+	check_format(&r, line, sizeof(line) - 1);
 	n = strlen(line);
 	line[n++] = '\n';
 	if (write(1, line, n) < 0)

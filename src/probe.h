@@ -85,12 +85,6 @@ bool probe_step(struct probe *p, int64_t now, short revents);
 /* Drop a probe in flight (close the fd, back to idle). */
 void probe_abort(struct probe *p);
 
-/*
- * One blocking probe for --check, with its own poll loop; fills *r.
- * Returns 0 if healthy, 1 if not.
- */
-int probe_once(const struct url *u, int64_t timeout_ms, struct probe_result *r);
-
 /* For the scheme modules (probe_http.c): end the probe, healthy or not;
  * fail with a fixed message, or a socket error naming the address; end on
  * a known HTTP status. All return true. */
@@ -117,8 +111,5 @@ bool probe_http_input(struct probe *p, int64_t now, size_t n);
 /* gRPC (probe_grpc.c): one turn of the exchange after poll said ev; true
  * when the probe is over. */
 bool probe_grpc_step(struct probe *p, int64_t now, short ev);
-
-/* Write the --check line ("ok: HTTP 200 in 3 ms") for r into buf. */
-void probe_format(const struct probe_result *r, char *buf, size_t size);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include <criterion/criterion.h>
 
+#include "check.h"
 #include "guard.h"
 #include "http.h"
 #include "probe.h"
@@ -204,7 +205,7 @@ mkurl(struct url *u, const char *head, int port, const char *tail)
 	             "%s: %s", s, why);
 }
 
-/* Serve reply once and probe it with probe_once; the --check line. */
+/* Serve reply once and probe it with check_once; the --check line. */
 static int
 probe_reply(enum srv_mode mode, const char *reply, int64_t timeout_ms,
             struct probe_result *r, char *line, size_t size)
@@ -215,8 +216,8 @@ probe_reply(enum srv_mode mode, const char *reply, int64_t timeout_ms,
 
 	server_start(&s, AF_INET, mode, reply);
 	mkurl(&u, "http://127.0.0.1:", s.port, "/healthz");
-	rc = probe_once(&u, timeout_ms, r);
-	probe_format(r, line, size);
+	rc = check_once(&u, timeout_ms, r);
+	check_format(r, line, size);
 	server_stop(&s);
 	return rc;
 }
@@ -261,7 +262,7 @@ Test(probe, request_bytes)
 
 	server_start(&s, AF_INET, SRV_REPLY, "HTTP/1.1 204 No Content\r\n\r\n");
 	mkurl(&u, "http://127.0.0.1:", s.port, "/ready?full=1");
-	cr_assert_eq(probe_once(&u, 2000, &r), 0);
+	cr_assert_eq(check_once(&u, 2000, &r), 0);
 	n = server_request(&s, got, sizeof(got));
 	server_stop(&s);
 	snprintf(want, sizeof(want),
@@ -285,7 +286,7 @@ Test(probe, host_header_as_written)
 
 	server_start(&s, AF_INET, SRV_REPLY, "HTTP/1.1 200 OK\r\n\r\n");
 	mkurl(&u, "http://localhost:", s.port, "");
-	cr_assert_eq(probe_once(&u, 2000, &r), 0);
+	cr_assert_eq(check_once(&u, 2000, &r), 0);
 	server_request(&s, got, sizeof(got));
 	server_stop(&s);
 	snprintf(want, sizeof(want), "\r\nHost: localhost:%d\r\n", s.port);
@@ -391,8 +392,8 @@ Test(probe, refused)
 	int port = closed_port(AF_INET);
 
 	mkurl(&u, "http://127.0.0.1:", port, "/");
-	cr_assert_eq(probe_once(&u, 2000, &r), 1);
-	probe_format(&r, line, sizeof(line));
+	cr_assert_eq(check_once(&u, 2000, &r), 1);
+	check_format(&r, line, sizeof(line));
 	snprintf(want, sizeof(want), "fail: connection refused (127.0.0.1:%d)",
 	         port);
 	cr_assert_str_eq(line, want);
@@ -407,7 +408,7 @@ Test(probe, localhost_falls_back_to_ipv4)
 
 	server_start(&s, AF_INET, SRV_REPLY, "HTTP/1.1 200 OK\r\n\r\n");
 	mkurl(&u, "http://localhost:", s.port, "/");
-	cr_assert_eq(probe_once(&u, 2000, &r), 0, "%s", r.error);
+	cr_assert_eq(check_once(&u, 2000, &r), 0, "%s", r.error);
 	server_stop(&s);
 }
 
@@ -423,15 +424,15 @@ Test(probe, localhost_tries_ipv6_first)
 	                "HTTP/1.1 503 No\r\n\r\n");
 	cr_assert_eq(s4.port, s6.port);
 	mkurl(&u, "http://localhost:", s6.port, "/");
-	cr_assert_eq(probe_once(&u, 2000, &r), 0, "%s", r.error);
+	cr_assert_eq(check_once(&u, 2000, &r), 0, "%s", r.error);
 	server_stop(&s6);
 	mkurl(&u, "http://localhost:", s4.port, "/");
-	cr_assert_eq(probe_once(&u, 2000, &r), 1);
+	cr_assert_eq(check_once(&u, 2000, &r), 1);
 	cr_assert_str_eq(r.error, "HTTP 503");
 	server_stop(&s4);
 	server_start(&s6, AF_INET6, SRV_REPLY, "HTTP/1.1 200 OK\r\n\r\n");
 	mkurl(&u, "http://[::1]:", s6.port, "/");
-	cr_assert_eq(probe_once(&u, 2000, &r), 0, "%s", r.error);
+	cr_assert_eq(check_once(&u, 2000, &r), 0, "%s", r.error);
 	server_stop(&s6);
 }
 
@@ -443,7 +444,7 @@ Test(probe, localhost_refused_names_the_last_address)
 	int port = closed_port(AF_INET);
 
 	mkurl(&u, "tcp://localhost:", port, "");
-	cr_assert_eq(probe_once(&u, 2000, &r), 1);
+	cr_assert_eq(check_once(&u, 2000, &r), 1);
 	snprintf(want, sizeof(want), "connection refused (127.0.0.1:%d)", port);
 	cr_assert_str_eq(r.error, want);
 }
@@ -461,10 +462,10 @@ check_timeout(const char *head, int64_t timeout_ms, const char *want)
 	server_start(&s, AF_INET, SRV_SILENT, "");
 	mkurl(&u, head, s.port, "/");
 	t0 = now_ms();
-	cr_assert_eq(probe_once(&u, timeout_ms, &r), 1);
+	cr_assert_eq(check_once(&u, timeout_ms, &r), 1);
 	dt = now_ms() - t0;
 	server_stop(&s);
-	probe_format(&r, line, sizeof(line));
+	check_format(&r, line, sizeof(line));
 	cr_assert_str_eq(line, want);
 	cr_assert_geq(dt, timeout_ms - 1, "%lld ms", (long long)dt);
 	/* Fail on a hang only, never on speed. */
@@ -496,14 +497,14 @@ Test(probe, tcp_connect)
 
 	server_start(&s, AF_INET, SRV_SILENT, "");
 	mkurl(&u, "tcp://127.0.0.1:", s.port, "");
-	cr_assert_eq(probe_once(&u, 2000, &r), 0, "%s", r.error);
+	cr_assert_eq(check_once(&u, 2000, &r), 0, "%s", r.error);
 	server_stop(&s);
 	cr_assert(r.ok);
 	cr_assert_eq(r.status, 0);
-	probe_format(&r, line, sizeof(line));
+	check_format(&r, line, sizeof(line));
 	cr_assert(strncmp(line, "ok: TCP connect in ", 19) == 0, "%s", line);
 	mkurl(&u, "tcp://127.0.0.1:", closed_port(AF_INET), "");
-	cr_assert_eq(probe_once(&u, 2000, &r), 1);
+	cr_assert_eq(check_once(&u, 2000, &r), 1);
 	cr_assert(strncmp(r.error, "connection refused (", 20) == 0);
 }
 
@@ -516,7 +517,7 @@ Test(probe, tcp_sends_nothing)
 
 	server_start(&s, AF_INET, SRV_REPLY, "");
 	mkurl(&u, "tcp://localhost:", s.port, "");
-	cr_assert_eq(probe_once(&u, 2000, &r), 0);
+	cr_assert_eq(check_once(&u, 2000, &r), 0);
 	cr_assert_eq(server_request(&s, got, sizeof(got)), 0);
 	server_stop(&s);
 }
@@ -681,18 +682,18 @@ Test(probe, format_lines)
 	r.ok = true;
 	r.status = 200;
 	r.duration_ms = 3;
-	probe_format(&r, line, sizeof(line));
+	check_format(&r, line, sizeof(line));
 	cr_assert_str_eq(line, "ok: HTTP 200 in 3 ms");
 	r.status = 0;
 	r.duration_ms = 1;
-	probe_format(&r, line, sizeof(line));
+	check_format(&r, line, sizeof(line));
 	cr_assert_str_eq(line, "ok: TCP connect in 1 ms");
 	r.ok = false;
 	snprintf(r.error, sizeof(r.error),
 	         "connection refused (127.0.0.1:8080)");
-	probe_format(&r, line, sizeof(line));
+	check_format(&r, line, sizeof(line));
 	cr_assert_str_eq(line, "fail: connection refused (127.0.0.1:8080)");
-	probe_format(&r, line, 8);
+	check_format(&r, line, 8);
 	cr_assert_str_eq(line, "fail: c");
 }
 
