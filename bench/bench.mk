@@ -18,6 +18,11 @@ build/bench/empty-static: bench/empty.c
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(WARNFLAGS) $(STATIC_CFLAGS) $(STATIC_LDFLAGS) -o $@ $<
 
+# The floor of `ward --check`: one loopback HTTP request, static musl.
+build/bench/floorhttp: bench/floorhttp.c
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(WARNFLAGS) $(STATIC_CFLAGS) $(STATIC_LDFLAGS) -o $@ $<
+
 bench-deps:
 	@missing=""; for p in $(BENCH_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
@@ -29,9 +34,10 @@ bench-deps:
 	    $$missing >/dev/null; fi
 
 bench: build/musl/ward build/bench/benchhelper build/bench/empty-static \
-	build/bench/shutdown bench-deps
+	build/bench/shutdown build/bench/floorhttp bench-deps
 	BENCH_QUICK=$(BENCH_QUICK) /usr/bin/python3 bench/run.py \
 	  --ward $(CURDIR)/build/musl/ward \
 	  --helper $(CURDIR)/build/bench/benchhelper \
 	  --empty $(CURDIR)/build/bench/empty-static \
+	  --floor $(CURDIR)/build/bench/floorhttp \
 	  --shutdown-tool $(CURDIR)/build/bench/shutdown --out $(BENCH_OUT)
