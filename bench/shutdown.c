@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HANG_SECONDS 120 /* alarm(2): a hang catcher, never a limit */
+#define HANG_SECONDS 3600 /* alarm(2): a hang catcher, as in shutdown.py */
 
 static _Noreturn void
 die(const char *what)
