@@ -17,10 +17,11 @@ SIZES = (100, 800) if QUICK else (1000, 8000)
 
 
 def measure(tool, ward, mode, n, shape):
+    # The timeout is a hang catcher: a chain forks one generation per
+    # scheduler slice on a busy machine.
     out = subprocess.run([tool, mode, str(n), shape, ward, "-q", "--grace",
                           "60s", "--"], capture_output=True, text=True,
-                         timeout=3600, check=True)  # a hang catcher: a chain forks
-    # one generation per scheduler slice on a busy machine.stdout
+                         timeout=3600, check=True).stdout
     return {k: int(v) for k, v in (t.split("=") for t in out.split())}
 
 
