@@ -15,54 +15,24 @@
 # shellcheck disable=SC2016
 set -euo pipefail
 
-WARD=${WARD:?set WARD to the static ward binary under test}
-case $WARD in /*) ;; *) WARD=$PWD/$WARD ;; esac
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-W=${WARD_CTR_DIR:-/tmp/ward-ctr} # shared with run.sh: the busybox root
-RUN=ward-cgroup-$$               # label value of this run's containers
-T=$W/$RUN                        # this run's scratch directory
-TMO=${WARD_CTR_TIMEOUT:-120}     # hang-catcher for one command, seconds
+RUN=ward-cgroup-$$ # label value of this run's containers
+LABEL=ward-cgroup-run
+CTR=podman
+# shellcheck source=tests/containers/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BB=docker.io/library/busybox:latest
 LIMIT=67108864 # --memory 64m
 export CONTAINERS_CONF=$T/containers.conf
-# shellcheck source=tests/containers/images.sh
-. "$REPO/tests/containers/images.sh"
-
-log() { printf '%s\n' "$*" >&2; }
-die() {
-	log "FAILED: $*"
-	exit 1
-}
 
 setup() {
-	local c
-	for c in podman runc busybox promtool timeout; do
-		command -v "$c" >/dev/null || die "$c is missing (tests/deps.sh)"
-	done
-	[ "$(id -u)" = 0 ] || die "run as root"
-	[ -x "$WARD" ] || die "WARD=$WARD is not an executable"
-	mkdir -p "$T"
-	# As run.sh: runc (crun 1.8 refuses this host's hybrid cgroups),
-	# cgroupfs, rlimits within the hard limits.
-	cat >"$CONTAINERS_CONF" <<EOC
-[containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOC
-	images_busybox_root
-	podman image exists "$BB" ||
-		tar -C "$W/rootfs" -c . | podman import -q - "$BB" >/dev/null
+	setup_common podman runc busybox promtool timeout
+	write_podman_conf
+	import_busybox "$BB"
 }
 
 cleanup() {
-	local ids
 	set +e
-	ids=$(podman ps -aq --filter "label=ward-cgroup-run=$RUN" 2>/dev/null)
-	# shellcheck disable=SC2086
-	[ -n "$ids" ] && podman rm -f -t 0 $ids >/dev/null 2>&1
+	remove_containers
 	rm -rf "$T"
 }
 
@@ -70,8 +40,7 @@ cleanup() {
 # and scrapes ward's /metrics itself (WARD_LISTEN: podman calls the init as
 # `INIT -- cmd`, so the environment configures it).
 in_ctr() {
-	timeout "$TMO" podman run --rm --label "ward-cgroup-run=$RUN" \
-		--memory 64m --init --init-path "$WARD" \
+	ctr_run --rm --memory 64m --init --init-path "$WARD" \
 		-e WARD_LISTEN=127.0.0.1:9100 "$BB" sh -c "$1"
 }
 
@@ -134,29 +103,4 @@ t_oom_kill() {
 
 ALL=(memory_limit oom_kill)
 
-main() {
-	local t rc pass=0 fail=0 t0=$SECONDS tests=("$@")
-	[ ${#tests[@]} -gt 0 ] || tests=("${ALL[@]}")
-	trap cleanup EXIT
-	trap 'exit 130' INT TERM
-	setup
-	for t in "${tests[@]}"; do
-		declare -F "t_$t" >/dev/null || die "no such test: $t"
-		rc=0
-		(set -euo pipefail; "t_$t") >"$T/$t.log" 2>&1 &
-		wait $! || rc=$?
-		if [ "$rc" = 0 ]; then
-			echo "ok   cgroup_$t"
-			pass=$((pass + 1))
-		else
-			echo "FAIL cgroup_$t"
-			tail -n 25 "$T/$t.log" | sed 's/^/     /'
-			fail=$((fail + 1))
-		fi
-	done
-	echo "cgroup: took $((SECONDS - t0)) s"
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ]
-}
-
-main "$@"
+suite_main cgroup cgroup_ "$@"

@@ -23,15 +23,13 @@
 # shellcheck disable=SC2016
 set -euo pipefail
 
-WARD=${WARD:?set WARD to the static ward binary under test}
-case $WARD in /*) ;; *) WARD=$PWD/$WARD ;; esac
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RUN=ward-dk-$$ # label value and name prefix of this run
+LABEL=ward-dk-run
+DOCKER=/usr/bin/docker # docker.io's client, the daemon's version
+CTR=$DOCKER
+# shellcheck source=tests/containers/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 VERSION=$(cat "$REPO/VERSION")
-W=${WARD_CTR_DIR:-/tmp/ward-ctr} # shared base images, the data root
-RUN=ward-dk-$$                   # label value and name prefix of this run
-T=$W/$RUN                        # this run's scratch: daemon, contexts
-TMO=${WARD_CTR_TIMEOUT:-120}     # hang-catcher for one command, seconds
-BUILD_TMO=${WARD_CTR_BUILD_TIMEOUT:-1200} # an uncached image build
 DATA=$W/docker                   # dockerd's --data-root (image cache)
 BR=wardbr0                       # dockerd's bridge (one run at a time)
 NET=10.231.0                     # its subnet; compose networks: 10.232/16
@@ -39,16 +37,7 @@ BB=busybox:latest
 DEB=debian:bookworm-slim
 SCRATCH=localhost/ward:$VERSION # the README's name for the scratch image
 EXAMPLE=localhost/ward-example:test
-DOCKER=/usr/bin/docker # docker.io's client, the daemon's version
 export DOCKER_HOST=unix://$T/docker.sock
-# shellcheck source=tests/containers/images.sh
-. "$REPO/tests/containers/images.sh"
-
-log() { printf '%s\n' "$*" >&2; }
-die() {
-	log "FAILED: $*"
-	exit 1
-}
 
 # ---- the private dockerd ----------------------------------------------------
 
@@ -61,6 +50,31 @@ readme_daemon_json() {
 # The init-path the README's daemon.json names.
 readme_init_path() {
 	readme_daemon_json | sed -E 's/.*"init-path": *"([^"]*)".*/\1/'
+}
+
+# dockerd_ns ARGS... &: dockerd ARGS in a mount namespace of its own, where
+# /usr carries $T/root/usr (ward as the packages install it) over the
+# host's. A containerd already running at /run/containerd would be shared
+# (dockerd uses it when it finds its socket): hide it, so dockerd starts
+# one of its own under --exec-root. It execs: run it in the background
+# only ($! is then dockerd's pid).
+dockerd_ns() {
+	exec unshare -m --propagation private sh -c '
+		mount -t overlay overlay -o "lowerdir=$1/usr:/usr" /usr &&
+		{ [ ! -d /run/containerd ] ||
+			mount -t tmpfs tmpfs /run/containerd; } &&
+		shift && exec "$@"' sh "$T/root" /usr/sbin/dockerd "$@"
+}
+
+# stop_pid PID: TERM, up to 30 s to exit, then KILL.
+stop_pid() {
+	local i
+	kill "$1" 2>/dev/null || true
+	for i in $(seq 300); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
 }
 
 start_dockerd() {
@@ -80,15 +94,7 @@ start_dockerd() {
 	ip addr add "$NET.1/24" dev "$BR"
 	ip link set "$BR" up
 	mkdir -p "$DATA"
-	# A containerd already running at /run/containerd would be shared
-	# (dockerd uses it when it finds its socket): hide it, so dockerd
-	# starts one of its own under --exec-root.
-	unshare -m --propagation private sh -c '
-		mount -t overlay overlay -o "lowerdir=$1/usr:/usr" /usr &&
-		{ [ ! -d /run/containerd ] ||
-			mount -t tmpfs tmpfs /run/containerd; } &&
-		shift && exec "$@"' sh "$root" \
-		/usr/sbin/dockerd --config-file "$T/daemon.json" \
+	dockerd_ns --config-file "$T/daemon.json" \
 		-H "$DOCKER_HOST" --data-root "$DATA" --exec-root "$T/x" \
 		--pidfile "$T/docker.pid" --iptables=false --ip6tables=false \
 		--bridge "$BR" --default-address-pool base=10.232.0.0/16,size=24 \
@@ -105,14 +111,8 @@ start_dockerd() {
 }
 
 stop_dockerd() {
-	local i
 	[ -n "${DOCKERD:-}" ] || return 0
-	kill "$DOCKERD" 2>/dev/null || true
-	for i in $(seq 300); do
-		kill -0 "$DOCKERD" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$DOCKERD" 2>/dev/null || true
+	stop_pid "$DOCKERD"
 	wait "$DOCKERD" 2>/dev/null || true
 	DOCKERD=
 	ip link del "$BR" 2>/dev/null || true
@@ -132,29 +132,9 @@ check_info() {
 		die "dockerd warned about the init's version"
 }
 
-# Base images from the shared roots (images.sh), imported once into the
-# kept data root.
-import_images() {
-	images_busybox_root
-	$DOCKER image inspect "$BB" >/dev/null 2>&1 ||
-		tar -C "$W/rootfs" -c . | $DOCKER import - "$BB" >/dev/null
-	if ! $DOCKER image inspect "$DEB" >/dev/null 2>&1; then
-		images_debian_tar
-		$DOCKER import --change 'CMD ["bash"]' - "$DEB" \
-			<"$W/debian.tar" >/dev/null
-	fi
-}
-
 setup() {
-	local c
-	for c in dockerd docker-compose busybox debootstrap curl unshare ip \
-		flock timeout; do
-		command -v "$c" >/dev/null || die "$c is missing (tests/deps.sh)"
-	done
-	[ "$(id -u)" = 0 ] || die "run as root"
-	[ -x "$WARD" ] || die "WARD=$WARD is not an executable"
-	mkdir -p "$W" "$T"
-	chmod 755 "$T"
+	setup_common dockerd docker-compose busybox debootstrap curl unshare ip \
+		flock timeout
 	# One run at a time on this machine owns the bridge, the pool and
 	# its data root.
 	exec 8>/run/ward-docker-suite.lock
@@ -164,13 +144,13 @@ setup() {
 	# Containers and networks a killed run may have left in the data root.
 	$DOCKER ps -aq | xargs -r $DOCKER rm -f >/dev/null 2>&1 || true
 	$DOCKER network prune -f >/dev/null 2>&1 || true
-	import_images
+	import_busybox "$BB"
+	import_debian "$DEB"
 }
 
 cleanup() {
 	set +e
-	$DOCKER ps -aq --filter "label=ward-dk-run=$RUN" |
-		xargs -r $DOCKER rm -f >/dev/null 2>&1
+	remove_containers
 	stop_dockerd2
 	stop_dockerd
 	rm -rf "$T"
@@ -179,66 +159,15 @@ cleanup() {
 # ---- helpers for the tests --------------------------------------------------
 
 dk() { timeout "$TMO" "$DOCKER" "$@"; }
-# docker run, labelled so that cleanup finds it.
-drun() { timeout "$TMO" "$DOCKER" run --label "ward-dk-run=$RUN" "$@"; }
 
-# A fresh scratch directory for one test, writable by any uid.
-tdir() {
-	local d
-	d=$(mktemp -d "$T/$1.XXXX")
-	chmod 777 "$d"
-	printf '%s\n' "$d"
-}
-
-# Retry "$@" until it succeeds or $1 seconds pass.
-retry() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
-
-# Run a command, record its stdout, stderr and exit status in OUT ERR RC.
-capture() {
-	local o e
-	o=$(mktemp "$T/out.XXXX")
-	e=$(mktemp "$T/err.XXXX")
-	RC=0
-	"$@" >"$o" 2>"$e" || RC=$?
-	OUT=$(cat "$o")
-	ERR=$(cat "$e")
-	rm -f "$o" "$e"
-	log "\$ $* -> rc=$RC"
-	[ -z "$OUT" ] || log "stdout: $OUT"
-	[ -z "$ERR" ] || log "stderr: $ERR"
-}
-
-expect_rc() { [ "$RC" = "$1" ] || die "exit status $RC, expected $1"; }
-expect_out() { [ "$OUT" = "$1" ] || die "stdout '$OUT', expected '$1'"; }
 expect_err_line() {
 	grep -qxF -- "$1" <<<"$ERR" || die "stderr lacks '$1': $ERR"
 }
 
-start() {
-	local name=$1
-	shift
-	drun -d --name "$name" "$@" >/dev/null
-}
-
 inspect() { dk inspect -f "$2" "$1"; }
-exit_code() { inspect "$1" '{{.State.ExitCode}}'; }
 health() { inspect "$1" '{{.State.Health.Status}}'; }
 ip_of() { inspect "$1" '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}'; }
 logs() { dk logs "$1" 2>&1; }
-
-# Wait for container $1 to exit (hang-catcher), then check its status.
-expect_exit() {
-	local rc
-	rc=$(dk wait "$1") || die "docker wait $1 timed out"
-	[ "$rc" = "$2" ] || die "container $1 exited $rc, expected $2: $(logs "$1")"
-}
 
 # ward as ENTRYPOINT, bind-mounted at /sbin/ward as images copy it.
 EP=(-v "$WARD:/sbin/ward:ro" --entrypoint /sbin/ward)
@@ -297,12 +226,7 @@ t_init_path_usr_bin_ward_is_na() {
 	local d=$T/dk2 out
 	mkdir -p "$d"
 	echo '{ "init-path": "/usr/bin/ward" }' >"$d/daemon.json"
-	unshare -m --propagation private sh -c '
-		mount -t overlay overlay -o "lowerdir=$1/usr:/usr" /usr &&
-		{ [ ! -d /run/containerd ] ||
-			mount -t tmpfs tmpfs /run/containerd; } &&
-		shift && exec "$@"' sh "$T/root" \
-		/usr/sbin/dockerd --config-file "$d/daemon.json" \
+	dockerd_ns --config-file "$d/daemon.json" \
 		-H "unix://$d/sock" --data-root "$d/data" --exec-root "$d/x" \
 		--pidfile "$d/pid" --iptables=false --ip6tables=false \
 		--bridge=none >"$d/log" 2>&1 8>&- &
@@ -318,15 +242,8 @@ t_init_path_usr_bin_ward_is_na() {
 }
 
 stop_dockerd2() {
-	local pid i
 	[ -s "$T/dockerd2.pid" ] || return 0
-	pid=$(cat "$T/dockerd2.pid")
-	kill "$pid" 2>/dev/null || true
-	for i in $(seq 300); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
+	stop_pid "$(cat "$T/dockerd2.pid")"
 	rm -f "$T/dockerd2.pid"
 }
 
@@ -335,32 +252,32 @@ stop_dockerd2() {
 t_init_exit_codes() {
 	local c
 	for c in 0 3; do
-		capture drun --rm --init "$BB" sh -c "exit $c"
+		capture ctr_run --rm --init "$BB" sh -c "exit $c"
 		expect_rc "$c"
 	done
-	capture drun --rm --init "$BB" sh -c 'kill -TERM $$'
+	capture ctr_run --rm --init "$BB" sh -c 'kill -TERM $$'
 	expect_rc 143
 	grep -Eqx 'ward: exiting with 143: child [0-9]+ killed by SIGTERM' <<<"$ERR" ||
 		die "no last line: $ERR"
-	capture drun --rm --init "$BB" sh -c 'kill -KILL $$'
+	capture ctr_run --rm --init "$BB" sh -c 'kill -KILL $$'
 	expect_rc 137
-	capture drun --rm --init "$BB" /nonexistent/program
+	capture ctr_run --rm --init "$BB" /nonexistent/program
 	expect_rc 127
 	expect_err_line "ward: cannot exec /nonexistent/program: No such file or directory"
-	capture drun --rm --init "$BB" /etc/passwd
+	capture ctr_run --rm --init "$BB" /etc/passwd
 	expect_rc 126
 	expect_err_line "ward: cannot exec /etc/passwd: Permission denied"
 }
 
 t_init_ward_env() {
 	local n=$RUN-env ip
-	capture drun --rm --init -e WARD_REMAP_EXIT=3,143 "$BB" sh -c 'exit 3'
+	capture ctr_run --rm --init -e WARD_REMAP_EXIT=3,143 "$BB" sh -c 'exit 3'
 	expect_rc 0
-	capture drun --rm --init -e WARD_REQUIRE_READONLY_ROOT=1 \
+	capture ctr_run --rm --init -e WARD_REQUIRE_READONLY_ROOT=1 \
 		-e WARD_REQUIRE_TMPFS=/tmp:16M "$BB" echo started
 	expect_rc 78
 	expect_err_line "ward: / is writable, expected read-only"
-	capture drun --rm --init --read-only --tmpfs /tmp \
+	capture ctr_run --rm --init --read-only --tmpfs /tmp \
 		-e WARD_REQUIRE_READONLY_ROOT=1 -e WARD_REQUIRE_TMPFS=/tmp:16M \
 		"$BB" echo started
 	expect_rc 0
@@ -563,7 +480,7 @@ t_scratch_image() {
 	build_scratch
 	capture dk image inspect -f '{{len .RootFS.Layers}}' "$SCRATCH"
 	expect_out 1
-	capture drun --rm "$SCRATCH" --version
+	capture ctr_run --rm "$SCRATCH" --version
 	expect_rc 0
 	expect_out "ward version $VERSION"
 	# HEALTHCHECK in exec form (docker run --health-cmd is always a
@@ -613,7 +530,7 @@ t_dockerfile_example() {
 	dk stop "$n" >/dev/null
 	expect_exit "$n" 0
 	grep -q 'app: stopped' <<<"$(logs "$n")" || die "no graceful stop: $(logs "$n")"
-	capture drun --rm --tmpfs /tmp "$EXAMPLE"
+	capture ctr_run --rm --tmpfs /tmp "$EXAMPLE"
 	expect_rc 78
 	expect_err_line "ward: / is writable, expected read-only"
 }
@@ -652,10 +569,10 @@ t_restart_on_unhealthy_exit() {
 # ---- Docker ignores --init with --pid=host; ward as ENTRYPOINT works there ----
 
 t_pid_host() {
-	capture drun --rm --init --pid=host "$BB" sh -c 'tr "\0" " " </proc/$PPID/cmdline'
+	capture ctr_run --rm --init --pid=host "$BB" sh -c 'tr "\0" " " </proc/$PPID/cmdline'
 	expect_rc 0
 	[[ $OUT != *docker-init* ]] || die "--init was honoured with --pid=host"
-	capture drun --rm --pid=host "${EP[@]}" "$BB" -- sh -c '
+	capture ctr_run --rm --pid=host "${EP[@]}" "$BB" -- sh -c '
 		tr "\0" " " </proc/$PPID/cmdline; sh -c "sleep 0.2 &"; sleep 0.5
 		z=$(grep -l "^State:.*zombie" /proc/[0-9]*/status 2>/dev/null |
 			while read -r f; do
@@ -759,31 +676,4 @@ ALL=(info init_path_usr_bin_ward_is_na init_exit_codes init_ward_env
 	dockerfile_example tty_init tty_entrypoint restart_on_unhealthy_exit
 	pid_host stop_timeout_above_grace compose dockerd_log_no_init_warning)
 
-main() {
-	local t t1 rc pass=0 fail=0 t0=$SECONDS tests=("$@")
-	[ ${#tests[@]} -gt 0 ] || tests=("${ALL[@]}")
-	trap cleanup EXIT
-	trap 'exit 130' INT TERM
-	setup
-	log "docker: set-up done in $((SECONDS - t0)) s (ward: $WARD)"
-	for t in "${tests[@]}"; do
-		declare -F "t_$t" >/dev/null || die "no such test: $t"
-		rc=0
-		t1=$SECONDS
-		(set -euo pipefail; "t_$t") >"$T/$t.log" 2>&1 &
-		wait $! || rc=$?
-		if [ "$rc" = 0 ]; then
-			echo "ok   $t ($((SECONDS - t1)) s)"
-			pass=$((pass + 1))
-		else
-			echo "FAIL $t"
-			tail -n 25 "$T/$t.log" | sed 's/^/     /'
-			fail=$((fail + 1))
-		fi
-	done
-	echo "docker: took $((SECONDS - t0)) s"
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ]
-}
-
-main "$@"
+suite_main docker "" "$@"

@@ -16,78 +16,29 @@
 # shellcheck disable=SC2016
 set -euo pipefail
 
-WARD=${WARD:?set WARD to the static ward binary under test}
-case $WARD in /*) ;; *) WARD=$PWD/$WARD ;; esac
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-W=${WARD_CTR_DIR:-/tmp/ward-ctr} # containers.conf, busybox rootfs, logs
-RUN=ward-ctr-$$                  # label value and name prefix of this run
-T=$W/$RUN                        # this run's scratch directories
-TMO=${WARD_CTR_TIMEOUT:-120}     # hang-catcher for one command, seconds
-BUILD_TMO=${WARD_CTR_BUILD_TIMEOUT:-1200} # an uncached image build
+RUN=ward-ctr-$$ # label value and name prefix of this run
+LABEL=ward-ctr-run
+CTR=podman
+# shellcheck source=tests/containers/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BB=docker.io/library/busybox:latest
 DEB=docker.io/library/debian:bookworm-slim
 EXAMPLE=localhost/ward-example:test
 SCRATCH=localhost/ward-scratch:test
 export CONTAINERS_CONF=$W/containers.conf
-# shellcheck source=tests/containers/images.sh
-. "$REPO/tests/containers/images.sh"
-
-log() { printf '%s\n' "$*" >&2; }
-die() {
-	log "FAILED: $*"
-	exit 1
-}
-
-# ---- set-up: what this host kind needs for podman and runc ---------------
-
-# crun 1.8 refuses this host's hybrid cgroups: use runc. podman's default
-# rlimits exceed the hard limits here, without CAP_SYS_RESOURCE.
-write_conf() {
-	cat >"$CONTAINERS_CONF" <<EOF
-[containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-}
-
-# The busybox root (also the runc bundles' root) and the debootstrap'ed
-# Debian, made once for both suites (images.sh), imported into podman.
-make_busybox() {
-	images_busybox_root
-	podman image exists "$BB" ||
-		tar -C "$W/rootfs" -c . | podman import -q - "$BB" >/dev/null
-}
-
-make_debian() {
-	podman image exists "$DEB" && return 0
-	images_debian_tar
-	podman import -q --change 'CMD ["bash"]' - "$DEB" <"$W/debian.tar" >/dev/null
-}
 
 setup() {
-	local c
-	for c in podman runc jq debootstrap busybox timeout unshare; do
-		command -v "$c" >/dev/null || die "$c is missing (tests/deps.sh)"
-	done
-	[ "$(id -u)" = 0 ] || die "run as root"
-	[ -x "$WARD" ] || die "WARD=$WARD is not an executable"
-	mkdir -p "$W" "$T"
-	chmod 755 "$T"
-	write_conf
-	make_busybox
-	make_debian
+	setup_common podman runc jq debootstrap busybox timeout unshare
+	write_podman_conf
+	import_busybox "$BB"
+	import_debian "$DEB"
 }
 
 # Remove every container this run started (by label), runc's by name.
 cleanup() {
-	local ids id
+	local id
 	set +e
-	ids=$(podman ps -aq --filter "label=ward-ctr-run=$RUN" 2>/dev/null)
-	# shellcheck disable=SC2086
-	[ -n "$ids" ] && podman rm -f -t 0 $ids >/dev/null 2>&1
+	remove_containers
 	for id in $(runc list -q 2>/dev/null | grep "^$RUN-"); do
 		runc delete -f "$id" >/dev/null 2>&1
 	done
@@ -96,44 +47,6 @@ cleanup() {
 
 # ---- helpers for the tests ------------------------------------------------
 
-# podman run, labelled so that cleanup finds it.
-prun() { timeout "$TMO" podman run --label "ward-ctr-run=$RUN" "$@"; }
-
-# A fresh scratch directory for one test, writable by any uid.
-tdir() {
-	local d
-	d=$(mktemp -d "$T/$1.XXXX")
-	chmod 777 "$d"
-	printf '%s\n' "$d"
-}
-
-# Retry "$@" until it succeeds or $1 seconds pass.
-retry() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
-
-# Run a command, record its stdout, stderr and exit status in OUT ERR RC.
-capture() {
-	local o e
-	o=$(mktemp "$T/out.XXXX")
-	e=$(mktemp "$T/err.XXXX")
-	RC=0
-	"$@" >"$o" 2>"$e" || RC=$?
-	OUT=$(cat "$o")
-	ERR=$(cat "$e")
-	rm -f "$o" "$e"
-	log "\$ $* -> rc=$RC"
-	[ -z "$OUT" ] || log "stdout: $OUT"
-	[ -z "$ERR" ] || log "stderr: $ERR"
-}
-
-expect_rc() { [ "$RC" = "$1" ] || die "exit status $RC, expected $1"; }
-expect_out() { [ "$OUT" = "$1" ] || die "stdout '$OUT', expected '$1'"; }
 # The "ward: " lines on stderr are exactly $@ (podman adds none of its own).
 expect_ward_lines() {
 	local want
@@ -143,26 +56,10 @@ expect_ward_lines() {
 }
 expect_no_marker() { [ ! -e "$1" ] || die "the child ran: $1 exists"; }
 
-# start NAME ARGS...: podman run -d --name NAME ARGS (labelled, quiet).
-start() {
-	local name=$1
-	shift
-	prun -d --name "$name" "$@" >/dev/null
-}
-
-exit_code() { podman inspect -f '{{.State.ExitCode}}' "$1"; }
-
-# Wait for container $1 to exit (hang-catcher), then check its status.
-expect_exit() {
-	local rc
-	rc=$(timeout "$TMO" podman wait "$1") || die "podman wait $1 timed out"
-	[ "$rc" = "$2" ] || die "container $1 exited $rc, expected $2"
-}
-
 # ward as ENTRYPOINT (bind-mounted at /sbin/ward, as images copy it).
-ep() { prun --rm -v "$WARD:/sbin/ward:ro" --entrypoint /sbin/ward "$@"; }
+ep() { ctr_run --rm -v "$WARD:/sbin/ward:ro" --entrypoint /sbin/ward "$@"; }
 # ward as podman's --init (at /run/podman-init).
-ini() { prun --rm --init --init-path "$WARD" "$@"; }
+ini() { ctr_run --rm --init --init-path "$WARD" "$@"; }
 
 # ---- podman --init --init-path --------------------------------------------
 
@@ -459,7 +356,7 @@ t_scratch_image() {
 	expect_rc 0
 	capture podman image inspect -f '{{len .RootFS.Layers}}' "$SCRATCH"
 	expect_out 1
-	capture prun --rm "$SCRATCH" --version
+	capture ctr_run --rm "$SCRATCH" --version
 	expect_rc 0
 	[[ $OUT == "ward version "* ]] || die "stdout '$OUT'"
 	d=$(tdir scr)
@@ -467,11 +364,11 @@ t_scratch_image() {
 	httpd "$n-httpd" /index.html "$d"
 	retry "$TMO" podman exec "$n-httpd" /sbin/ward --check \
 		http://127.0.0.1:8080/index.html >/dev/null || die "httpd never up"
-	capture prun --rm --network "container:$n-httpd" "$SCRATCH" \
+	capture ctr_run --rm --network "container:$n-httpd" "$SCRATCH" \
 		--check http://127.0.0.1:8080/index.html
 	expect_rc 0
 	[[ $OUT == "ok: HTTP 200 in "*" ms" ]] || die "stdout '$OUT'"
-	capture prun --rm --network "container:$n-httpd" "$SCRATCH" \
+	capture ctr_run --rm --network "container:$n-httpd" "$SCRATCH" \
 		--check http://127.0.0.1:8081/
 	expect_rc 1
 	[[ $OUT == "fail: connection refused"* ]] || die "stdout '$OUT'"
@@ -483,30 +380,4 @@ ALL=(init_exit_codes init_signals init_reaping
 	stop_grandchild_flushes stop_control_catatonit_loses_flush
 	healthcheck runc_bundle dockerfile_example scratch_image)
 
-main() {
-	local t rc pass=0 fail=0 t0=$SECONDS tests=("$@")
-	[ ${#tests[@]} -gt 0 ] || tests=("${ALL[@]}")
-	trap cleanup EXIT
-	trap 'exit 130' INT TERM
-	setup
-	log "containers: set-up done in $((SECONDS - t0)) s (ward: $WARD)"
-	for t in "${tests[@]}"; do
-		declare -F "t_$t" >/dev/null || die "no such test: $t"
-		rc=0
-		(set -euo pipefail; "t_$t") >"$T/$t.log" 2>&1 &
-		wait $! || rc=$?
-		if [ "$rc" = 0 ]; then
-			echo "ok   $t"
-			pass=$((pass + 1))
-		else
-			echo "FAIL $t"
-			tail -n 25 "$T/$t.log" | sed 's/^/     /'
-			fail=$((fail + 1))
-		fi
-	done
-	echo "containers: took $((SECONDS - t0)) s"
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ]
-}
-
-main "$@"
+suite_main containers "" "$@"
