@@ -19,7 +19,7 @@ CFLAGS ?= -O2 -g
 # jump tables cost more bytes than the compare chains they replace.
 STATIC_CFLAGS = -Os -fno-pie -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-flto -mgeneral-regs-only -fno-jump-tables
+	-flto -mgeneral-regs-only -fno-jump-tables -fno-reorder-functions
 # No RELRO segment: in a static non-PIE musl binary nothing write-protects it
 # after start-up (that is the dynamic loader's job), and its page alignment
 # costs up to 4 KiB of file.

@@ -1,5 +1,6 @@
 /* cgroup.c: memory figures of ward's own cgroup (v2, or v1's memory). */
 #include "cgroup.h"
+#include "defs.h"
 
 #include <fcntl.h>
 #include <stdbool.h>
@@ -39,7 +40,7 @@ cgroup_has(const char *s, size_t n, const char *word)
 }
 
 /* Lines "0::/path" (cgroup2) and "N:...,memory,...:/path" (v1). */
-static void
+WARD_COLD static void
 cgroup_self_paths(const char *s, size_t n, struct cgroup_self *cs)
 {
 	const char *end = s + n;
@@ -87,7 +88,7 @@ cgroup_field(const char **p, const char *end, const char **f)
  * and the version; else 0. Fields are compared as mountinfo escapes them
  * (\040 for a space): a path with a space is not found, never wrong.
  */
-static int
+WARD_COLD static int
 cgroup_mount(const char *l, size_t n, const struct cgroup_self *cs, int best,
              char *dir, size_t size)
 {
@@ -135,7 +136,7 @@ cgroup_mount(const char *l, size_t n, const struct cgroup_self *cs, int best,
 }
 
 /* Whole lines of mountinfo; best is the version found so far. */
-static int
+WARD_COLD static int
 cgroup_scan(const char *s, size_t n, const struct cgroup_self *cs, int best,
             char *dir, size_t size)
 {
@@ -153,7 +154,7 @@ cgroup_scan(const char *s, size_t n, const struct cgroup_self *cs, int best,
 	return best;
 }
 
-int
+WARD_COLD int
 cgroup_resolve(const char *mountinfo, size_t mlen, const char *self,
                size_t slen, char *dir, size_t size)
 {
@@ -182,7 +183,7 @@ cgroup_slurp(const char *path, char *buf, size_t size)
 }
 
 /* Look ward's memory cgroup up: mountinfo in chunks of whole lines. */
-static void
+WARD_COLD static void
 cgroup_find(struct cgroup *cg)
 {
 	char self[CGROUP_SELF_MAX];

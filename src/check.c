@@ -1,5 +1,6 @@
 /* check.c: ward --check: one blocking probe, and the line it prints. */
 #include "check.h"
+#include "defs.h"
 #include "fmt.h"
 
 #include <errno.h>
@@ -9,7 +10,7 @@
 
 #include "loop.h"
 
-int
+WARD_COLD int
 check_once(const struct url *u, int64_t timeout_ms, struct probe_result *r)
 {
 	struct probe p;
@@ -37,7 +38,7 @@ check_once(const struct url *u, int64_t timeout_ms, struct probe_result *r)
 	return r->ok ? 0 : 1;
 }
 
-void
+WARD_COLD void
 check_format(const struct probe_result *r, char *buf, size_t size)
 {
 	if (!r->ok)

@@ -21,7 +21,7 @@
  * with errno when path cannot be run at all; exits 126 when there is no
  * shell for a script that needs one (FROM scratch).
  */
-static void
+WARD_COLD static void
 child_execve(const char *path, char *const *argv)
 {
 	size_t n = 0;
@@ -47,7 +47,7 @@ child_execve(const char *path, char *const *argv)
 }
 
 /* execvp's search of PATH, with child_execve for each candidate. */
-static void
+WARD_COLD static void
 child_search(const char *file, char *const *argv)
 {
 	const char *p = getenv("PATH");
@@ -82,7 +82,7 @@ child_search(const char *file, char *const *argv)
 }
 
 /* In the forked child: never returns. */
-static _Noreturn void
+WARD_COLD static _Noreturn void
 child_exec(char *const *argv, const struct sig_saved *sv, bool fg)
 {
 	int err;
@@ -101,7 +101,7 @@ child_exec(char *const *argv, const struct sig_saved *sv, bool fg)
 	_exit(err == ENOENT || err == ENOTDIR ? WEXIT_NOTFOUND : WEXIT_NOEXEC);
 }
 
-pid_t
+WARD_COLD pid_t
 child_spawn(char *const *argv, const struct sig_saved *sv)
 {
 	/* ward's group is in front (ward was not started in the background):
@@ -161,7 +161,7 @@ child_cont(struct init *in)
 	in->jc_stopped = false;
 }
 
-void
+WARD_COLD void
 child_tty_back(const struct init *in)
 {
 	pid_t fg = tcgetpgrp(0);

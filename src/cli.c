@@ -1,5 +1,6 @@
 /* cli.c: argv and environment into a struct config, with no side effects. */
 #include "cli.h"
+#include "defs.h"
 #include "fmt.h"
 
 #include <signal.h>
@@ -55,7 +56,7 @@ static const struct opt {
 #define NOPTS (int)(sizeof(opts) / sizeof(opts[0]))
 
 /* Value of NAME in envp, or NULL. */
-static const char *
+WARD_COLD static const char *
 env_get(char **envp, const char *name)
 {
 	size_t n = strlen(name);
@@ -68,7 +69,7 @@ env_get(char **envp, const char *name)
 
 /* WARD_VERBOSE: a count of -v, or a boolean (one -v or none). It replaces
  * what TINI_VERBOSITY said, quiet included. */
-static int
+WARD_COLD static int
 env_verbose(struct opt_ctx *p, const char *v)
 {
 	int64_t n = value_uint(v, strlen(v), 1000);
@@ -84,7 +85,7 @@ env_verbose(struct opt_ctx *p, const char *v)
 }
 
 /* Apply WARD_<NAME> of option id, if set. */
-static int
+WARD_COLD static int
 env_option(struct opt_ctx *p, char **envp, int id)
 {
 	const struct opt *o = &opts[id];
@@ -127,7 +128,7 @@ env_option(struct opt_ctx *p, char **envp, int id)
  * whatever the level says, so a value that is no number is ignored with a
  * warning for main.c; an empty one is the same as none.
  */
-static void
+WARD_COLD static void
 env_tini(struct opt_ctx *p, char **envp, int verbosity)
 {
 	const char *v;
@@ -153,7 +154,7 @@ env_tini(struct opt_ctx *p, char **envp, int verbosity)
  * none: --version, --help and --license work whatever the environment
  * holds, and --check reads only WARD_CHECK_TIMEOUT.
  */
-static int
+WARD_COLD static int
 env_all(struct opt_ctx *p, char **envp, int mode, unsigned long argv_seen)
 {
 	unsigned long loud = 1UL << O_VERBOSE | 1UL << O_QUIET;
@@ -174,7 +175,7 @@ env_all(struct opt_ctx *p, char **envp, int mode, unsigned long argv_seen)
 }
 
 /* Option id named by "--name" (len bytes), or -1. */
-static int
+WARD_COLD static int
 find_long(const char *name, size_t len)
 {
 	int id;
@@ -186,7 +187,7 @@ find_long(const char *name, size_t len)
 	return -1;
 }
 
-static int
+WARD_COLD static int
 find_short(char ch)
 {
 	int id;
@@ -198,7 +199,7 @@ find_short(char ch)
 }
 
 /* Give option id its value: inline (after = or the letter) or next arg. */
-static int
+WARD_COLD static int
 take(struct opt_ctx *p, int id, const char *inl, char **argv, int *i)
 {
 	const char *v = inl;
@@ -216,7 +217,7 @@ take(struct opt_ctx *p, int id, const char *inl, char **argv, int *i)
 	return opt_apply(p, id, v, strlen(v));
 }
 
-static int
+WARD_COLD static int
 arg_long(struct opt_ctx *p, char **argv, int *i)
 {
 	const char *a = argv[*i] + 2;
@@ -230,7 +231,7 @@ arg_long(struct opt_ctx *p, char **argv, int *i)
 	return take(p, id, eq ? eq + 1 : NULL, argv, i);
 }
 
-static int
+WARD_COLD static int
 arg_short(struct opt_ctx *p, char **argv, int *i)
 {
 	const char *a = argv[*i] + 1;
@@ -249,7 +250,7 @@ arg_short(struct opt_ctx *p, char **argv, int *i)
 }
 
 /* Options stop at "--" or the first non-option; returns its index. */
-static int
+WARD_COLD static int
 args_all(struct opt_ctx *p, int argc, char **argv)
 {
 	int i;
@@ -266,7 +267,7 @@ args_all(struct opt_ctx *p, int argc, char **argv)
 	return i;
 }
 
-static void
+WARD_COLD static void
 defaults(struct config *c, char *argv0)
 {
 	const char *base = strrchr(argv0, '/');
@@ -289,7 +290,7 @@ defaults(struct config *c, char *argv0)
 
 /* A first pass over argv alone, into a scratch config: the mode and the
  * options given (up to a bad one, which the real pass reports). */
-static enum cli_mode
+WARD_COLD static enum cli_mode
 argv_scan(int argc, char **argv, unsigned long *seen)
 {
 	struct config scratch;
@@ -302,7 +303,7 @@ argv_scan(int argc, char **argv, unsigned long *seen)
 	return scratch.mode;
 }
 
-int
+WARD_COLD int
 cli_parse(struct config *c, int argc, char **argv, char **envp, char *err,
           size_t errlen)
 {

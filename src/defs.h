@@ -38,4 +38,11 @@ enum ward_exit {
  * Linux 5.4); musl's SOMAXCONN is 128, which deferred connections fill. */
 #define STATUS_BACKLOG 65535
 
+/*
+ * Code that only start-up, shutdown, a restart, --check or a probe runs.
+ * The linker puts it apart (.text.unlikely), so that the pages the idle
+ * loop and the status server run are few and together (src/trim.c).
+ */
+#define WARD_COLD __attribute__((cold, section(".text.unlikely.ward")))
+
 #endif

@@ -1,5 +1,6 @@
 /* fscheck.c: facts about / and the required paths, for the start-up checks. */
 #include "fscheck.h"
+#include "defs.h"
 #include "fmt.h"
 
 #include <errno.h>
@@ -37,7 +38,7 @@ static const struct {
 };
 
 /* Name of filesystem magic m into buf ("unknown (0x...)" if not known). */
-static void
+WARD_COLD static void
 fs_name(uint32_t m, char *buf, size_t size)
 {
 	size_t i;
@@ -59,7 +60,7 @@ fs_name(uint32_t m, char *buf, size_t size)
  * an earlier crash is skipped, never removed. A non-directory is opened for
  * writing instead, leaving it unchanged. Returns 0 or an errno.
  */
-static int
+WARD_COLD static int
 write_test(const char *path)
 {
 	char name[FSCHECK_PATH_MAX + 48];
@@ -87,7 +88,7 @@ write_test(const char *path)
 }
 
 /* Whether p meets what it was asked for. */
-static bool
+WARD_COLD static bool
 path_ok(const struct fscheck_path *p)
 {
 	if (!p->exists || !p->writable)
@@ -100,7 +101,7 @@ path_ok(const struct fscheck_path *p)
 }
 
 /* Gather the facts about one required path q into p. */
-static void
+WARD_COLD static void
 check_path(const struct path_req *q, bool tmpfs, struct fscheck_path *p)
 {
 	struct statfs st;
@@ -132,7 +133,7 @@ check_path(const struct path_req *q, bool tmpfs, struct fscheck_path *p)
 	p->writable = p->err == 0;
 }
 
-void
+WARD_COLD void
 fscheck_run(const struct check_conf *c, struct fscheck_report *r)
 {
 	struct statvfs vfs;
@@ -177,7 +178,7 @@ put(char *buf, size_t size, size_t *len, const char *fmt, ...)
 }
 
 /* Bytes as "64.0 MiB" (one decimal, truncated) into buf; returns buf. */
-static char *
+WARD_COLD static char *
 fmt_size(uint64_t n, char *buf, size_t size)
 {
 	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -198,7 +199,7 @@ fmt_size(uint64_t n, char *buf, size_t size)
 }
 
 /* "is 1.0 MiB, expected at least 64.0 MiB" (exact bytes if they look equal) */
-static void
+WARD_COLD static void
 put_size(const struct fscheck_path *p, char *buf, size_t size, size_t *len)
 {
 	char have[32];
@@ -216,7 +217,7 @@ put_size(const struct fscheck_path *p, char *buf, size_t size, size_t *len)
 }
 
 /* The one line for failed path p: every problem found, joined by "; ". */
-static void
+WARD_COLD static void
 path_failure(const struct fscheck_path *p, char *buf, size_t size)
 {
 	const char *sep = "";
@@ -243,7 +244,7 @@ path_failure(const struct fscheck_path *p, char *buf, size_t size)
 		    (unsigned long)p->uid, strerror(p->err));
 }
 
-char *
+WARD_COLD char *
 fscheck_failure(const struct fscheck_report *r, int i, char *buf, size_t size)
 {
 	size_t len = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "defs.h"
 #include "fmt.h"
 #include "grpc.h"
 #include "h2.h"
@@ -37,7 +38,7 @@ static const char codes[] =
 static const char serving[] = "UNKNOWN\0SERVING\0NOT_SERVING\0SERVICE_UNKNOWN";
 
 /* Word i of the NUL-separated list s of n words, NULL past the end. */
-static const char *
+WARD_COLD static const char *
 nth(const char *s, int n, int i)
 {
 	if (i < 0 || i >= n)
@@ -48,7 +49,7 @@ nth(const char *s, int n, int i)
 }
 
 /* Write a frame header (RFC 7540 4.1) at o; returns its end. */
-static unsigned char *
+WARD_COLD static unsigned char *
 frame(unsigned char *o, size_t len, unsigned type, unsigned flags,
       unsigned stream)
 {
@@ -62,7 +63,7 @@ frame(unsigned char *o, size_t len, unsigned type, unsigned flags,
 	return o + 9;
 }
 
-int
+WARD_COLD int
 grpc_start(struct grpc *g, const struct url *u)
 {
 	const char *svc = u->path[0] ? u->path + 1 : "";
@@ -102,7 +103,7 @@ static int result(struct grpc *g, bool ok, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* End with a result; returns 1. */
-static int
+WARD_COLD static int
 result(struct grpc *g, bool ok, const char *fmt, ...)
 {
 	va_list ap;
@@ -115,14 +116,14 @@ result(struct grpc *g, bool ok, const char *fmt, ...)
 }
 
 /* End on a protocol error. */
-static int
+WARD_COLD static int
 proto(struct grpc *g, const char *what)
 {
 	return result(g, false, "HTTP/2 protocol error: %s", what);
 }
 
 /* Queue an answer (SETTINGS or PING ack) behind what is left to send. */
-static int
+WARD_COLD static int
 answer(struct grpc *g, unsigned type, const unsigned char *data, size_t n)
 {
 	if (g->out_sent == g->out_len)
@@ -135,7 +136,7 @@ answer(struct grpc *g, unsigned type, const unsigned char *data, size_t n)
 }
 
 /* A decimal header value of 1..3 digits; -1 if it is not one. */
-static int
+WARD_COLD static int
 num(const char *s, size_t n)
 {
 	int v = 0;
@@ -152,7 +153,7 @@ num(const char *s, size_t n)
 }
 
 /* One response header or trailer: keep :status and grpc-status. */
-static int
+WARD_COLD static int
 on_field(void *arg, const struct h2_field *f)
 {
 	struct grpc *g = arg;
@@ -168,7 +169,7 @@ on_field(void *arg, const struct h2_field *f)
 }
 
 /* A big-endian 32-bit number. */
-static unsigned
+WARD_COLD static unsigned
 be32(const unsigned char *p)
 {
 	return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 |
@@ -176,7 +177,7 @@ be32(const unsigned char *p)
 }
 
 /* The stream ended with its trailers: what they and the message say. */
-static int
+WARD_COLD static int
 verdict(struct grpc *g)
 {
 	const unsigned char *m = g->msg;
@@ -199,7 +200,7 @@ verdict(struct grpc *g)
 }
 
 /* The header block in g->blk is whole: decode it, judge at the end. */
-static int
+WARD_COLD static int
 on_block(struct grpc *g)
 {
 	int r = h2_hpack_decode(g->blk, g->blk_len, g->tmp, sizeof(g->tmp),
@@ -216,7 +217,7 @@ on_block(struct grpc *g)
 }
 
 /* Append f's payload to buf (holding *len of size bytes); -1 if full. */
-static int
+WARD_COLD static int
 append(unsigned char *buf, size_t *len, size_t size, const struct h2_frame *f)
 {
 	if (f->len > size - *len)
@@ -232,7 +233,7 @@ append(unsigned char *buf, size_t *len, size_t size, const struct h2_frame *f)
  * then the trailers. PRIORITY, WINDOW_UPDATE and unknown types are
  * ignored; our request fits the initial window.
  */
-static int
+WARD_COLD static int
 on_frame(struct grpc *g, const struct h2_frame *f)
 {
 	const unsigned char *d = f->data;
@@ -276,14 +277,14 @@ on_frame(struct grpc *g, const struct h2_frame *f)
 	}
 }
 
-size_t
+WARD_COLD size_t
 grpc_room(struct grpc *g, unsigned char **dst)
 {
 	*dst = g->in + g->used;
 	return sizeof(g->in) - g->used;
 }
 
-int
+WARD_COLD int
 grpc_input(struct grpc *g, size_t n)
 {
 	struct h2_frame f;
@@ -309,13 +310,13 @@ grpc_input(struct grpc *g, size_t n)
 	return 0;
 }
 
-bool
+WARD_COLD bool
 grpc_want_write(const struct grpc *g)
 {
 	return g->out_sent < g->out_len;
 }
 
-int
+WARD_COLD int
 grpc_io(struct grpc *g, int fd, short ev, size_t max, int *err)
 {
 	unsigned char *dst;

@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "defs.h"
 #include "h2.h"
 
 #define H2_STATIC_MAX 61 /* entries of the HPACK static table */
@@ -92,7 +93,7 @@ static const char huff_sym[] =
     "\375\376\002\003\004\005\006\007\010\013\014\016\017\020\021\022\023"
     "\024\025\027\030\031\032\033\034\035\036\037\177\334\371\012\015\026";
 
-int
+WARD_COLD int
 h2_parse_frame(const unsigned char *b, size_t len, size_t max,
                struct h2_frame *f)
 {
@@ -123,7 +124,7 @@ h2_parse_frame(const unsigned char *b, size_t len, size_t max,
 }
 
 /* An integer with an n-bit prefix (RFC 7541 5.1), at most 2^28 or so. */
-static int
+WARD_COLD static int
 read_int(const unsigned char **p, const unsigned char *end, unsigned n,
          uint32_t *v)
 {
@@ -148,7 +149,7 @@ read_int(const unsigned char **p, const unsigned char *end, unsigned n,
  * Decode the Huffman string s[0..n) into out[0..*size); *size becomes its
  * length. The padding must be the 0..7 high bits of EOS (RFC 7541 5.2).
  */
-static int
+WARD_COLD static int
 huff_decode(const unsigned char *s, size_t n, char *out, size_t *size)
 {
 	uint32_t code = 0, first = 0, cnt;
@@ -182,7 +183,7 @@ huff_decode(const unsigned char *s, size_t n, char *out, size_t *size)
 
 /* A string literal at *p: raw, pointing into the block, or decoded into
  * the room left in *tmp. */
-static int
+WARD_COLD static int
 read_str(const unsigned char **p, const unsigned char *end, char **tmp,
          size_t *room, const char **s, size_t *n)
 {
@@ -207,7 +208,7 @@ read_str(const unsigned char **p, const unsigned char *end, char **tmp,
 }
 
 /* Entry i (1..61) of the static table. */
-static void
+WARD_COLD static void
 static_entry(uint32_t i, struct h2_field *f)
 {
 	const char *s = static_table, *name = s;
@@ -226,7 +227,7 @@ static_entry(uint32_t i, struct h2_field *f)
 }
 
 /* One field representation at *p (RFC 7541 6.1-6.2) into *f. */
-static int
+WARD_COLD static int
 read_field(const unsigned char **p, const unsigned char *end, char *tmp,
            size_t room, struct h2_field *f)
 {
@@ -252,7 +253,7 @@ read_field(const unsigned char **p, const unsigned char *end, char *tmp,
 	return read_str(p, end, &tmp, &room, &f->value, &f->value_len);
 }
 
-int
+WARD_COLD int
 h2_hpack_decode(const unsigned char *blk, size_t len, char *tmp,
                 size_t tmp_size, int (*cb)(void *arg, const struct h2_field *f),
                 void *arg)

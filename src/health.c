@@ -1,11 +1,12 @@
 /* health.c: when to probe, and what the results mean (SPEC section 3). */
 #include "health.h"
+#include "defs.h"
 
 #include "log.h"
 
 #define PROBE_BUSY(p) ((p)->state > PROBE_IDLE && (p)->state < PROBE_DONE)
 
-void
+WARD_COLD void
 health_reset(struct init *in, int64_t now)
 {
 	if (!in->cfg.has_probe)

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "defs.h"
 #include "http.h"
 
 /* A token byte (RFC 9110 5.6.2): methods and header names. */
@@ -138,7 +139,7 @@ parse_version(const char *p, const char *end, int *minor, int *r)
 }
 
 /* A three-digit status code, 100..999. */
-static const char *
+WARD_COLD static const char *
 parse_status(const char *p, const char *end, int *status, int *r)
 {
 	int i;
@@ -198,7 +199,7 @@ parse_headers(const char *p, const char *end, struct http_header *h, size_t *n,
 	}
 }
 
-int
+WARD_COLD int
 http_parse_response(const char *buf, size_t len, size_t last_len,
                     struct http_resp *out)
 {

@@ -38,7 +38,7 @@ enum {
  * aarch64), the system call itself: musl's fstat goes through fstatat and
  * its conversions, 546 bytes of the static binary.
  */
-static int
+WARD_COLD static int
 log_fstat(struct stat *st)
 {
 #if (defined(__x86_64__) || defined(__aarch64__)) && defined(SYS_fstat)
@@ -53,7 +53,7 @@ log_fstat(struct stat *st)
  * would change the file description the child shares, so a pipe is opened
  * again through /proc as a description of ward's own.
  */
-void
+WARD_COLD void
 log_init(int verbosity)
 {
 	struct stat st;
@@ -190,7 +190,7 @@ log_debug(const char *fmt, ...)
 	LOG_BODY(LOG_LVL_DEBUG, 0);
 }
 
-void
+WARD_COLD void
 fatal(int code, const char *fmt, ...)
 {
 	int err = errno;
@@ -202,7 +202,7 @@ fatal(int code, const char *fmt, ...)
 	exit(code);
 }
 
-void
+WARD_COLD void
 fatalx(int code, const char *fmt, ...)
 {
 	va_list ap;

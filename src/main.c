@@ -6,8 +6,10 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "check.h"
 #include "cli.h"
+#include "defs.h"
 #include "fscheck.h"
 #include "log.h"
 #include "loop.h"
@@ -16,10 +18,11 @@
 #include "status.h"
 #include "super.h"
 #include "tree.h"
+#include "trim.h"
 #include "usage.h"
 
 /* ward --check URL: one probe, one line on stdout, exit 0 or 1. */
-static int
+WARD_COLD static int
 check_main(const struct config *c)
 {
 	struct probe_result r;
@@ -36,7 +39,7 @@ check_main(const struct config *c)
 }
 
 /* Start-up checks: one line per failure, exit 78 before any child. */
-static void
+WARD_COLD static void
 checks_main(struct init *in)
 {
 	const struct check_conf *cc = &in->cfg.checks;
@@ -53,7 +56,7 @@ checks_main(struct init *in)
 		exit(WEXIT_CHECKS);
 }
 
-static void
+WARD_COLD static void
 setup(struct init *in)
 {
 	int i;
@@ -74,12 +77,14 @@ setup(struct init *in)
 	checks_main(in);
 	if (in->cfg.has_listen && status_listen(in) < 0)
 		fatal(WEXIT_OSERR, "cannot listen for --listen");
+	if (in->cfg.has_listen) /* find the cgroup now, not at a scrape */
+		cgroup_read(&in->cgroup, &(struct cgroup_mem){0});
 	in->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (tree_setup(in) < 0)
 		log_warn("no room to track the shutdown's SIGTERMs");
 }
 
-int
+WARD_COLD int
 main(int argc, char **argv, char **envp)
 {
 	static struct init in;
@@ -112,5 +117,6 @@ main(int argc, char **argv, char **envp)
 	in.started_ms = loop_now();
 	if (super_spawn(&in, in.started_ms) < 0)
 		fatal(WEXIT_OSERR, "cannot start %s", in.cfg.argv[0]);
+	trim_text();
 	return loop_run(&in);
 }

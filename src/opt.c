@@ -1,5 +1,6 @@
 /* opt.c: one option's value (or flag) into a struct config. */
 #include "opt.h"
+#include "defs.h"
 #include "fmt.h"
 
 #include <signal.h>
@@ -10,7 +11,7 @@
 #include "value.h"
 
 /* Format into buf; control characters (a newline in a value) become '?'. */
-static void
+WARD_COLD static void
 vline(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	fmt_vsnprintf(buf, size, fmt, ap);
@@ -19,7 +20,7 @@ vline(char *buf, size_t size, const char *fmt, va_list ap)
 			*buf = '?';
 }
 
-void
+WARD_COLD void
 opt_line(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
@@ -29,7 +30,7 @@ opt_line(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-int
+WARD_COLD int
 opt_fail(struct opt_ctx *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -42,7 +43,7 @@ opt_fail(struct opt_ctx *p, const char *fmt, ...)
 
 /* KILL and STOP can be neither caught nor blocked (signal(7)): ward never
  * receives them, so listening for one is a mistake worth an error. */
-static int
+WARD_COLD static int
 uncatchable(struct opt_ctx *p, int s)
 {
 	char name[16];
@@ -53,13 +54,13 @@ uncatchable(struct opt_ctx *p, int s)
 	                p->src, value_signame(s, name, sizeof(name)));
 }
 
-static int
+WARD_COLD static int
 bad(struct opt_ctx *p, const char *what, const char *v, size_t len)
 {
 	return opt_fail(p, "%s: bad %s '%.*s'", p->src, what, (int)len, v);
 }
 
-static int
+WARD_COLD static int
 set_duration(struct opt_ctx *p, int64_t *out, const char *v, size_t len,
              int positive)
 {
@@ -71,7 +72,7 @@ set_duration(struct opt_ctx *p, int64_t *out, const char *v, size_t len,
 	return 0;
 }
 
-static int
+WARD_COLD static int
 set_signal_list(struct opt_ctx *p, uint64_t *out, const char *v, size_t len)
 {
 	size_t i = 0;
@@ -92,7 +93,7 @@ set_signal_list(struct opt_ctx *p, uint64_t *out, const char *v, size_t len)
 	return 0;
 }
 
-static int
+WARD_COLD static int
 set_rewrite(struct opt_ctx *p, const char *v, size_t len)
 {
 	const char *colon = memchr(v, ':', len);
@@ -113,7 +114,7 @@ set_rewrite(struct opt_ctx *p, const char *v, size_t len)
 	return 0;
 }
 
-static int
+WARD_COLD static int
 set_path(struct opt_ctx *p, struct path_req *reqs, int *n, const char *v,
          size_t len, int sized)
 {
@@ -138,7 +139,7 @@ set_path(struct opt_ctx *p, struct path_req *reqs, int *n, const char *v,
 	return 0;
 }
 
-static int
+WARD_COLD static int
 set_url(struct opt_ctx *p, struct url *u, const char *v, size_t len)
 {
 	char buf[URL_PATH_MAX + URL_HOST_MAX + 16];
@@ -153,7 +154,7 @@ set_url(struct opt_ctx *p, struct url *u, const char *v, size_t len)
 	return 0;
 }
 
-static int
+WARD_COLD static int
 set_listen(struct opt_ctx *p, const char *v, size_t len)
 {
 	struct config *c = p->c;
@@ -171,7 +172,7 @@ set_listen(struct opt_ctx *p, const char *v, size_t len)
 	return 0;
 }
 
-static int
+WARD_COLD static int
 set_unhealthy(struct opt_ctx *p, const char *v, size_t len)
 {
 	static const char *const names[] = {"none", "restart", "exit"};
@@ -185,7 +186,7 @@ set_unhealthy(struct opt_ctx *p, const char *v, size_t len)
 	return bad(p, "action (want none, restart or exit)", v, len);
 }
 
-int
+WARD_COLD int
 opt_apply(struct opt_ctx *p, int id, const char *v, size_t len)
 {
 	struct config *c = p->c;
@@ -244,7 +245,7 @@ opt_apply(struct opt_ctx *p, int id, const char *v, size_t len)
 	return 0;
 }
 
-void
+WARD_COLD void
 opt_flag(struct opt_ctx *p, int id, int on)
 {
 	struct config *c = p->c;
@@ -277,7 +278,7 @@ opt_flag(struct opt_ctx *p, int id, int on)
 	}
 }
 
-void
+WARD_COLD void
 opt_reset(struct opt_ctx *p, int id)
 {
 	struct config *c = p->c;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "defs.h"
 #include "fmt.h"
 #include "loop.h"
 #include "probe.h"
@@ -30,7 +31,7 @@ static const struct {
 };
 
 /* Close *fd, if open. */
-static void
+WARD_COLD static void
 close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -39,7 +40,7 @@ close_fd(int *fd)
 }
 
 /* End the probe: close the sockets and publish p->cur as p->last. */
-bool
+WARD_COLD bool
 probe_finish(struct probe *p, int64_t now, bool ok)
 {
 	close_fd(&p->fd);
@@ -52,7 +53,7 @@ probe_finish(struct probe *p, int64_t now, bool ok)
 	return true;
 }
 
-bool
+WARD_COLD bool
 probe_fail(struct probe *p, int64_t now, const char *msg)
 {
 	p->cur.status = 0;
@@ -60,7 +61,7 @@ probe_fail(struct probe *p, int64_t now, const char *msg)
 	return probe_finish(p, now, false);
 }
 
-bool
+WARD_COLD bool
 probe_fail_errno(struct probe *p, int64_t now, int err)
 {
 	char addr[64];
@@ -77,7 +78,7 @@ probe_fail_errno(struct probe *p, int64_t now, int err)
 }
 
 /* Fail on the deadline: "timeout after 2s", or "500ms" below a second. */
-static bool
+WARD_COLD static bool
 fail_timeout(struct probe *p, int64_t now)
 {
 	long long t = (long long)p->timeout_ms;
@@ -93,7 +94,7 @@ fail_timeout(struct probe *p, int64_t now)
 }
 
 /* An HTTP probe whose final status is known: 200..399 is healthy. */
-bool
+WARD_COLD bool
 probe_finish_status(struct probe *p, int64_t now)
 {
 	int st = p->cur.status;
@@ -105,7 +106,7 @@ probe_finish_status(struct probe *p, int64_t now)
 }
 
 /* Send what is left of the request; then wait for the response. */
-static bool
+WARD_COLD static bool
 send_req(struct probe *p, int64_t now)
 {
 	ssize_t n;
@@ -126,7 +127,7 @@ send_req(struct probe *p, int64_t now)
 }
 
 /* The connection is up: a TCP probe is done, an HTTP one sends. */
-static bool
+WARD_COLD static bool
 connected(struct probe *p, int64_t now)
 {
 	close_fd(&p->fd2);
@@ -141,7 +142,7 @@ connected(struct probe *p, int64_t now)
 
 /* A non-blocking connect of *fd to address i of u: 0 done, 1 in progress,
  * -1 with errno (and *fd closed). */
-static int
+WARD_COLD static int
 start_connect(const struct url *u, int i, int *fd)
 {
 	*fd = socket(u->addr[i].ss_family,
@@ -165,7 +166,7 @@ start_connect(const struct url *u, int i, int *fd)
  * Eyeballs, RFC 8305). Returns true when the probe is over, with the error
  * of the last address.
  */
-static bool
+WARD_COLD static bool
 try_connect(struct probe *p, int64_t now)
 {
 	const struct url *u = p->url;
@@ -191,7 +192,7 @@ try_connect(struct probe *p, int64_t now)
 }
 
 /* fd2 (the next address) becomes the connect of the probe. */
-static void
+WARD_COLD static void
 adopt_fd2(struct probe *p)
 {
 	close_fd(&p->fd);
@@ -203,7 +204,7 @@ adopt_fd2(struct probe *p)
 
 /* Happy Eyeballs: the first address has not connected in time, so the
  * next one is tried beside it, on fd2 (-1 in fallback_at: tried). */
-static bool
+WARD_COLD static bool
 start_fallback(struct probe *p, int64_t now)
 {
 	int r = start_connect(p->url, p->addr_idx + 1, &p->fd2);
@@ -217,7 +218,7 @@ start_fallback(struct probe *p, int64_t now)
 }
 
 /* 0 connected, 1 still in progress, or the errno of a failed connect. */
-static int
+WARD_COLD static int
 connect_result(int fd, short revents)
 {
 	int err = 0;
@@ -235,7 +236,7 @@ connect_result(int fd, short revents)
  * is asked for again: the first to connect wins, a failed one leaves the
  * other; with neither left, the next address is tried.
  */
-static bool
+WARD_COLD static bool
 step_connect(struct probe *p, int64_t now, short revents)
 {
 	struct pollfd pfd[2] = {{p->fd, POLLOUT, revents},
@@ -271,7 +272,7 @@ step_connect(struct probe *p, int64_t now, short revents)
 
 /* Each scheme's receive path reads once per turn, PROBE_TURN_MAX bytes at
  * most (SPEC section 3: no server can hold the loop). */
-static bool
+WARD_COLD static bool
 step_recv(struct probe *p, int64_t now, short ev)
 {
 	if (p->url->scheme == URL_GRPC)
@@ -279,7 +280,7 @@ step_recv(struct probe *p, int64_t now, short ev)
 	return probe_http_recv(p, now);
 }
 
-void
+WARD_COLD void
 probe_init(struct probe *p)
 {
 	memset(p, 0, offsetof(struct probe, grpc)); /* grpc: untouched */
@@ -288,7 +289,7 @@ probe_init(struct probe *p)
 	p->state = PROBE_IDLE;
 }
 
-int
+WARD_COLD int
 probe_start(struct probe *p, const struct url *u, int64_t now,
             int64_t timeout_ms)
 {
@@ -309,7 +310,7 @@ probe_start(struct probe *p, const struct url *u, int64_t now,
 	return try_connect(p, now) ? 1 : 0;
 }
 
-int
+WARD_COLD int
 probe_pollfd(const struct probe *p, int i, short *events)
 {
 	*events = 0;
@@ -331,7 +332,7 @@ probe_pollfd(const struct probe *p, int i, short *events)
 	}
 }
 
-int64_t
+WARD_COLD int64_t
 probe_wake(const struct probe *p)
 {
 	if (p->state == PROBE_CONNECTING && p->fallback_at > 0 &&
@@ -345,7 +346,7 @@ probe_wake(const struct probe *p)
  * counts. A deadline while draining the body keeps the known status. Every
  * call does a bounded amount of work and checks the deadline.
  */
-bool
+WARD_COLD bool
 probe_step(struct probe *p, int64_t now, short revents)
 {
 	bool done = false;
@@ -369,7 +370,7 @@ probe_step(struct probe *p, int64_t now, short revents)
 	return fail_timeout(p, now);
 }
 
-void
+WARD_COLD void
 probe_abort(struct probe *p)
 {
 	close_fd(&p->fd);

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "defs.h"
 #include "fmt.h"
 #include "http.h"
 #include "probe.h"
@@ -18,7 +19,7 @@
 	"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ward/%s\r\n"               \
 	"Connection: close\r\n\r\n"
 
-int
+WARD_COLD int
 probe_http_request(struct probe *p)
 {
 	int n = fmt_snprintf(p->req, sizeof(p->req), REQ_FMT, p->url->path,
@@ -32,7 +33,7 @@ probe_http_request(struct probe *p)
 
 /* The body length the final response announces: 0 for 1xx, 204 and 304
  * (RFC 9112, 6.3), Content-Length if valid, else SIZE_MAX (unknown). */
-static size_t
+WARD_COLD static size_t
 body_length(const struct http_resp *r)
 {
 	const struct http_header *h;
@@ -57,7 +58,7 @@ body_length(const struct http_resp *r)
 }
 
 /* The body is all in (Content-Length), or drained up to the cap. */
-static bool
+WARD_COLD static bool
 body_done(const struct probe *p)
 {
 	return p->drained >= p->body_want || p->drained >= PROBE_DRAIN_MAX;
@@ -71,7 +72,7 @@ body_done(const struct probe *p)
  * large for p->buf, or with too many headers, still counts when its
  * status line is complete.
  */
-static bool
+WARD_COLD static bool
 on_head(struct probe *p, int64_t now)
 {
 	struct http_resp resp;
@@ -102,7 +103,7 @@ on_head(struct probe *p, int64_t now)
 	return body_done(p) ? probe_finish_status(p, now) : false;
 }
 
-size_t
+WARD_COLD size_t
 probe_http_room(struct probe *p, char **dst)
 {
 	size_t room = sizeof(p->buf);
@@ -115,7 +116,7 @@ probe_http_room(struct probe *p, char **dst)
 	return room < PROBE_TURN_MAX ? room : PROBE_TURN_MAX;
 }
 
-bool
+WARD_COLD bool
 probe_http_input(struct probe *p, int64_t now, size_t n)
 {
 	if (p->cur.status != 0) {
@@ -136,7 +137,7 @@ probe_http_input(struct probe *p, int64_t now, size_t n)
  * the server sees an orderly close. A result stands once the status is
  * known; an error while draining keeps it.
  */
-bool
+WARD_COLD bool
 probe_http_recv(struct probe *p, int64_t now)
 {
 	char *dst;

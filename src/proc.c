@@ -1,5 +1,6 @@
 /* proc.c: what /proc says of processes: their stat, children lists. */
 #include "proc.h"
+#include "defs.h"
 #include "fmt.h"
 
 #include <fcntl.h>
@@ -63,7 +64,7 @@ proc_stat(pid_t pid, struct proc_info *pi)
 	return 0;
 }
 
-bool
+WARD_COLD bool
 proc_ours(pid_t self)
 {
 	char pid[16];

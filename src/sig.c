@@ -1,5 +1,6 @@
 /* sig.c: block every signal, read them from a signalfd, give them back. */
 #include "sig.h"
+#include "defs.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -28,7 +29,7 @@ static const int faults[] = {SIGFPE,  SIGILL,  SIGSEGV, SIGBUS,
  * included. A real fault, or abort() inside ward, restores the default
  * action so it stays visible (the faulting instruction runs again).
  */
-static void
+WARD_COLD static void
 sig_fault(int signo, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
@@ -47,7 +48,7 @@ sig_fault(int signo, siginfo_t *si, void *ctx)
 		syscall(SYS_tkill, (pid_t)syscall(SYS_gettid), signo);
 }
 
-static int
+WARD_COLD static int
 sig_ignored(int signo)
 {
 	struct sigaction sa;
@@ -55,7 +56,7 @@ sig_ignored(int signo)
 	return sigaction(signo, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
 }
 
-int
+WARD_COLD int
 sig_setup(struct sig_saved *sv)
 {
 	uint64_t all = ~UINT64_C(0);
@@ -122,7 +123,7 @@ sig_classify(const struct signalfd_siginfo *si, pid_t self)
 	return SIG_ACT_FORWARD;
 }
 
-void
+WARD_COLD void
 sig_restore(const struct sig_saved *sv)
 {
 	struct sigaction sa;

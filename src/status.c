@@ -8,6 +8,7 @@
  * the slots never take the descriptors ward keeps for itself.
  */
 #include "status.h"
+#include "defs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,7 @@
 
 #define STATUS_ACCEPT_MAX 64 /* accepts per loop turn, so signals go first */
 
-static int
+WARD_COLD static int
 status_socket(struct init *in, int family)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -44,7 +45,7 @@ status_socket(struct init *in, int family)
  * listener, and the spare opened after it), STATUS_FD_RESERVE for ward's
  * own use and one for a newcomer being read are left out; 1 at least.
  */
-static int
+WARD_COLD static int
 status_cap(int listen_fd)
 {
 	struct rlimit rl;
@@ -60,7 +61,7 @@ status_cap(int listen_fd)
 }
 
 /* [::] dual-stack by default; 0.0.0.0 where the kernel has no IPv6. */
-int
+WARD_COLD int
 status_listen(struct init *in)
 {
 	struct config *c = &in->cfg;
@@ -112,7 +113,7 @@ status_close(struct status_client *cl)
 
 /* Out of descriptors: give up the spare one to accept and drop a client,
  * so the backlog never keeps poll busy (libev's and nginx's trick). */
-static void
+WARD_COLD static void
 status_shed(struct init *in)
 {
 	int fd;

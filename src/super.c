@@ -1,5 +1,6 @@
 /* super.c: the supervision state machine: run, drain, restart, stop, exit. */
 #include "super.h"
+#include "defs.h"
 #include "fmt.h"
 
 #include <errno.h>
@@ -14,7 +15,7 @@
 
 #define KILL_WAIT_MS 5000 /* after SIGKILL, how long to wait for the reap */
 
-int
+WARD_COLD int
 super_spawn(struct init *in, int64_t now)
 {
 	pid_t pid = child_spawn(in->cfg.argv, &in->sigsaved);
@@ -84,7 +85,7 @@ super_flush(struct init *in)
  * sweep is over: what its handler then starts is its own business and must
  * not meet that sweep.
  */
-static void
+WARD_COLD static void
 super_stop(struct init *in, int from, int fwd, int64_t now)
 {
 	in->killed = false;
@@ -105,7 +106,7 @@ super_stop(struct init *in, int from, int fwd, int64_t now)
 		super_flush(in);
 }
 
-void
+WARD_COLD void
 super_shutdown(struct init *in, int signo, pid_t pid, int fwd, int64_t now)
 {
 	char name[24];
@@ -126,7 +127,7 @@ super_shutdown(struct init *in, int signo, pid_t pid, int fwd, int64_t now)
 }
 
 /* The drain delay is over: start the shutdown the held signal stands for. */
-static void
+WARD_COLD static void
 super_drained(struct init *in, int64_t now)
 {
 	in->phase = PHASE_RUNNING;
@@ -138,7 +139,7 @@ super_drained(struct init *in, int64_t now)
  * the first is held while /readyz says 503; a second one (not forwarded)
  * or the child's exit ends the delay.
  */
-static void
+WARD_COLD static void
 super_shutdown_signal(struct init *in, int from, int to, pid_t pid, int64_t now)
 {
 	if (in->phase == PHASE_RUNNING && in->cfg.drain_ms > 0) {
@@ -178,14 +179,14 @@ super_signal(struct init *in, const struct signalfd_siginfo *si, int64_t now)
 		super_forward(in, from, to);
 }
 
-void
+WARD_COLD void
 super_unhealthy_exit(struct init *in, int64_t now)
 {
 	in->unhealthy_exit = true;
 	super_shutdown_signal(in, SIGTERM, SIGTERM, in->self, now);
 }
 
-void
+WARD_COLD void
 super_restart(struct init *in, int64_t now)
 {
 	if (in->phase != PHASE_RUNNING || !in->child_running)
@@ -196,7 +197,7 @@ super_restart(struct init *in, int64_t now)
 }
 
 /* The tree is stopped: after a restart's stop, wait, then start again. */
-static bool
+WARD_COLD static bool
 super_restart_step(struct init *in, int64_t now)
 {
 	if (in->phase == PHASE_RESTART_STOP) {
@@ -224,7 +225,7 @@ super_restart_step(struct init *in, int64_t now)
  * Stopping the tree (a shutdown or a restart's stop), steps 2-4 of SPEC
  * section 2. Returns true when the tree is gone (or will not die).
  */
-static bool
+WARD_COLD static bool
 super_stop_step(struct init *in, int64_t now)
 {
 	struct sweep *sw = &in->sweep;
@@ -300,7 +301,7 @@ super_deadline(const struct init *in)
 	return in->killed ? in->kill_deadline : in->grace_deadline;
 }
 
-int
+WARD_COLD int
 super_exit(struct init *in)
 {
 	char what[48];

@@ -1,5 +1,6 @@
 /* tree.c: the sweeps of a shutdown: signal the rest of ward's tree once. */
 #include "tree.h"
+#include "defs.h"
 #include "fmt.h"
 
 #include <dirent.h>
@@ -21,7 +22,7 @@
 #define HAD_CHILD (UINT64_C(1) << 63) /* seen as ward's child since */
 
 /* Anonymous memory of n bytes, reserved now and touched only when used. */
-static void *
+WARD_COLD static void *
 tree_map(size_t n)
 {
 	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
@@ -30,7 +31,7 @@ tree_map(size_t n)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-int
+WARD_COLD int
 tree_setup(struct init *in)
 {
 	struct sweep *sw = &in->sweep;
@@ -69,7 +70,7 @@ tree_forget(struct init *in, pid_t pid)
 }
 
 /* Has pid, started at start, had its SIGTERM? If not, it has now. */
-static bool
+WARD_COLD static bool
 tree_had(struct sweep *sw, pid_t pid, uint64_t start)
 {
 	if ((size_t)pid >= sw->npid)
@@ -81,7 +82,7 @@ tree_had(struct sweep *sw, pid_t pid, uint64_t start)
 }
 
 /* Step 1 (SIGTERM) or step 4 (SIGKILL) for one process. */
-static void
+WARD_COLD static void
 tree_visit(struct init *in, pid_t pid)
 {
 	struct sweep *sw = &in->sweep;
@@ -103,7 +104,7 @@ tree_visit(struct init *in, pid_t pid)
 		sw->sent++;
 }
 
-static void
+WARD_COLD static void
 tree_enqueue(struct init *in, pid_t pid)
 {
 	struct sweep *sw = &in->sweep;
@@ -113,7 +114,7 @@ tree_enqueue(struct init *in, pid_t pid)
 }
 
 /* Queue the children of every thread of pid. */
-static void
+WARD_COLD static void
 tree_queue_children(struct init *in, pid_t pid)
 {
 	char path[64];
@@ -145,7 +146,7 @@ tree_queue_children(struct init *in, pid_t pid)
  * the queue. A SIGKILL sweep kills each one as soon as its children are
  * listed, so none can hand its children to ward unseen.
  */
-static bool
+WARD_COLD static bool
 tree_collect_bfs(struct init *in)
 {
 	struct sweep *sw = &in->sweep;
@@ -163,7 +164,7 @@ tree_collect_bfs(struct init *in)
 
 /* As PID 1: list the next entries of /proc into the queue: every process
  * of the namespace, also those that entered it from outside (docker exec). */
-static bool
+WARD_COLD static bool
 tree_collect_walk(struct init *in)
 {
 	struct sweep *sw = &in->sweep;
@@ -192,7 +193,7 @@ tree_collect_walk(struct init *in)
 }
 
 /* Signal the next TERM_CHUNK processes of the list. */
-static bool
+WARD_COLD static bool
 tree_signal_list(struct init *in)
 {
 	struct sweep *sw = &in->sweep;
@@ -203,7 +204,7 @@ tree_signal_list(struct init *in)
 	return sw->qhead < sw->qtail;
 }
 
-static void
+WARD_COLD static void
 tree_report(struct sweep *sw)
 {
 	char name[24];
@@ -220,7 +221,7 @@ tree_report(struct sweep *sw)
  * goes out in between (super.c), so what its handler starts is never on
  * the list, and the app hears of the shutdown before its helpers do.
  */
-bool
+WARD_COLD bool
 tree_step(struct init *in)
 {
 	struct sweep *sw = &in->sweep;
@@ -246,7 +247,7 @@ tree_step(struct init *in)
 	return more;
 }
 
-void
+WARD_COLD void
 tree_start(struct init *in, int sig, int fwd)
 {
 	struct sweep *sw = &in->sweep;
@@ -288,7 +289,7 @@ tree_start(struct init *in, int sig, int fwd)
 }
 
 /* Step 3 for one child of ward's. */
-static void
+WARD_COLD static void
 tree_orphan(struct init *in, pid_t pid)
 {
 	struct sweep *sw = &in->sweep;
@@ -314,7 +315,7 @@ tree_orphan(struct init *in, pid_t pid)
  * that), so each costs one /proc read in all. Returns true when the chunk
  * ran out before the list did.
  */
-bool
+WARD_COLD bool
 tree_orphans(struct init *in)
 {
 	struct sweep *sw = &in->sweep;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "defs.h"
 #include "fmt.h"
 #include "url.h"
 
@@ -22,7 +23,7 @@ static const char why_name[] = "only IP literals and localhost are "
 static const char why_brackets[] = "put IPv6 addresses in brackets: [::1]";
 
 /* Set *why to msg and fail. */
-static int
+WARD_COLD static int
 refuse(const char **why, const char *msg)
 {
 	*why = msg;
@@ -30,7 +31,7 @@ refuse(const char **why, const char *msg)
 }
 
 /* Fill an IPv4 socket address. */
-static void
+WARD_COLD static void
 set_in4(struct sockaddr_storage *ss, socklen_t *len, const void *ip,
         unsigned port)
 {
@@ -44,7 +45,7 @@ set_in4(struct sockaddr_storage *ss, socklen_t *len, const void *ip,
 }
 
 /* Fill an IPv6 socket address. */
-static void
+WARD_COLD static void
 set_in6(struct sockaddr_storage *ss, socklen_t *len, const void *ip,
         unsigned port)
 {
@@ -58,7 +59,7 @@ set_in6(struct sockaddr_storage *ss, socklen_t *len, const void *ip,
 }
 
 /* A port of s[0..n): 1..5 digits, 1..65535. */
-static int
+WARD_COLD static int
 parse_port(const char *s, size_t n, unsigned *port, const char **why)
 {
 	size_t i;
@@ -81,7 +82,7 @@ parse_port(const char *s, size_t n, unsigned *port, const char **why)
  * ip (brackets removed, NUL-terminated), the port part (after the colon,
  * NULL if none) to *port, and *v6 says whether brackets were used.
  */
-static int
+WARD_COLD static int
 split_host(const char *s, size_t n, char *ip, const char **port, bool *v6,
            const char **why)
 {
@@ -111,7 +112,7 @@ split_host(const char *s, size_t n, char *ip, const char **port, bool *v6,
 }
 
 /* The address(es) of the host ip of a URL, with port. */
-static int
+WARD_COLD static int
 set_addrs(struct url *u, const char *ip, bool v6, unsigned port,
           const char **why)
 {
@@ -136,7 +137,7 @@ set_addrs(struct url *u, const char *ip, bool v6, unsigned port,
 }
 
 /* The authority s[0..n) of a URL: host, port, addresses. */
-static int
+WARD_COLD static int
 parse_authority(const char *s, size_t n, struct url *u, const char **why)
 {
 	char ip[URL_HOST_MAX];
@@ -162,7 +163,7 @@ parse_authority(const char *s, size_t n, struct url *u, const char **why)
 
 /* The path and query of an http:// URL ("/" if none; a fragment is cut),
  * or "/SERVICE" of a grpc:// one. */
-static int
+WARD_COLD static int
 parse_path(const char *s, struct url *u, const char **why)
 {
 	size_t i, n = strcspn(s, "#");
@@ -184,7 +185,7 @@ parse_path(const char *s, struct url *u, const char **why)
 	return 0;
 }
 
-int
+WARD_COLD int
 url_parse(const char *s, struct url *u, const char **why)
 {
 	size_t n;
@@ -223,7 +224,7 @@ url_scheme_name(const struct url *u)
 	                               : "http";
 }
 
-int
+WARD_COLD int
 url_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
                  int *any, const char **why)
 {
@@ -266,7 +267,7 @@ url_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
  * or more zero groups becomes "::", IPv4-mapped ones end in dotted decimal.
  * (musl's inet_ntop would bring its printf into the static binary.)
  */
-static void
+WARD_COLD static void
 ip6_str(const unsigned char *a, char *buf, size_t size)
 {
 	static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
@@ -300,7 +301,7 @@ ip6_str(const unsigned char *a, char *buf, size_t size)
 	}
 }
 
-char *
+WARD_COLD char *
 url_addr_str(const struct sockaddr_storage *addr, char *buf, size_t size)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;

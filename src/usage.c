@@ -1,12 +1,13 @@
 /* usage.c: --help, --version, --license and the usage error. */
 #include "usage.h"
+#include "defs.h"
 #include "fmt.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static void
+WARD_COLD static void
 usage_put(int fd, const char *s)
 {
 	size_t len = strlen(s);
@@ -18,7 +19,7 @@ usage_put(int fd, const char *s)
 	}
 }
 
-void
+WARD_COLD void
 usage_help(void)
 {
 	usage_put(
@@ -77,7 +78,7 @@ usage_help(void)
  * "git." as "init version", and only when it holds no dot, so the version
  * goes there with its dots as underscores (curl's tags: curl-8_5_0).
  */
-void
+WARD_COLD void
 usage_version(bool tini_name)
 {
 	char tini[] =
@@ -94,7 +95,7 @@ usage_version(bool tini_name)
 	usage_put(1, tini);
 }
 
-void
+WARD_COLD void
 usage_license(void)
 {
 	usage_put(
@@ -113,7 +114,7 @@ usage_license(void)
 	    "WARRANTY OF ANY KIND.\n");
 }
 
-void
+WARD_COLD void
 usage_error(const char *msg)
 {
 	char buf[384];

@@ -47,7 +47,7 @@ value_uint(const char *s, size_t len, int64_t max)
 	return v > max ? -1 : v;
 }
 
-static int
+WARD_COLD static int
 rt_signal(const char *s, size_t len)
 {
 	int base;
@@ -68,7 +68,7 @@ rt_signal(const char *s, size_t len)
 	return base >= RTMIN && base <= RTMAX ? base : -1;
 }
 
-int
+WARD_COLD int
 value_signal(const char *s, size_t len)
 {
 	int64_t n;
@@ -105,7 +105,7 @@ value_signame(int n, char *buf, size_t size)
 }
 
 /* Split "123unit" into a number and a unit; the unit may be empty. */
-static int64_t
+WARD_COLD static int64_t
 split_unit(const char *s, size_t len, const char **unit, size_t *ulen)
 {
 	size_t i = 0;
@@ -117,7 +117,7 @@ split_unit(const char *s, size_t len, const char **unit, size_t *ulen)
 	return value_uint(s, i, INT64_C(1) << 40);
 }
 
-int64_t
+WARD_COLD int64_t
 value_duration(const char *s, size_t len)
 {
 	static const struct {
@@ -139,7 +139,7 @@ value_duration(const char *s, size_t len)
 	return -1;
 }
 
-int64_t
+WARD_COLD int64_t
 value_size(const char *s, size_t len)
 {
 	const char *u;
@@ -170,7 +170,7 @@ value_size(const char *s, size_t len)
 	return v > (INT64_MAX >> shift) ? -1 : v << shift;
 }
 
-int
+WARD_COLD int
 value_bool(const char *s)
 {
 	static const char *const yes[] = {"1", "true", "yes", "on"};
