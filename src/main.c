@@ -118,5 +118,6 @@ main(int argc, char **argv, char **envp)
 	if (super_spawn(&in, in.started_ms) < 0)
 		fatal(WEXIT_OSERR, "cannot start %s", in.cfg.argv[0]);
 	trim_text();
+	trim_stack();
 	return loop_run(&in);
 }

@@ -283,7 +283,7 @@ step_recv(struct probe *p, int64_t now, short ev)
 WARD_COLD void
 probe_init(struct probe *p)
 {
-	memset(p, 0, offsetof(struct probe, grpc)); /* grpc: untouched */
+	memset(p, 0, offsetof(struct probe, req)); /* buffers: untouched */
 	p->fd = -1;
 	p->fd2 = -1;
 	p->state = PROBE_IDLE;

@@ -33,26 +33,27 @@ struct probe_result {
 };
 
 struct probe {
-	const struct url *url;  /* what to probe */
-	enum probe_state state; /* where the machine is */
-	int fd;                 /* socket, -1 when none */
-	int fd2;                /* localhost: the 127.0.0.1 try, -1 none */
-	int addr_idx;           /* address of url being tried on fd */
-	int64_t fallback_at;    /* when to try the next address too, 0 none */
-	int interim;            /* interim 1xx responses skipped */
-	size_t body_want;       /* Content-Length (SIZE_MAX: unknown) */
-	int64_t started;        /* monotonic ms at start */
-	int64_t deadline;       /* monotonic ms when it times out */
-	int64_t timeout_ms;     /* the timeout itself, for messages */
+	const struct url *url;    /* what to probe */
+	enum probe_state state;   /* where the machine is */
+	int fd;                   /* socket, -1 when none */
+	int fd2;                  /* localhost: the 127.0.0.1 try, -1 none */
+	int addr_idx;             /* address of url being tried on fd */
+	int64_t fallback_at;      /* when to try the next address too, 0 none */
+	int interim;              /* interim 1xx responses skipped */
+	size_t body_want;         /* Content-Length (SIZE_MAX: unknown) */
+	int64_t started;          /* monotonic ms at start */
+	int64_t deadline;         /* monotonic ms when it times out */
+	int64_t timeout_ms;       /* the timeout itself, for messages */
+	size_t req_len;           /* request length */
+	size_t sent;              /* bytes sent */
+	size_t used;              /* bytes in buf */
+	size_t drained;           /* body bytes drained */
+	struct probe_result cur;  /* result being made */
+	struct probe_result last; /* last finished result */
+	/* The buffers last: their pages are touched only when a probe runs. */
 	char req[URL_PATH_MAX + URL_HOST_MAX + 128]; /* request bytes */
-	size_t req_len;                              /* request length */
-	size_t sent;                                 /* bytes sent */
 	char buf[HTTP_RESP_MAX];                     /* response head */
-	size_t used;                                 /* bytes in buf */
-	size_t drained;                              /* body bytes drained */
-	struct probe_result cur;                     /* result being made */
-	struct probe_result last;                    /* last finished result */
-	struct grpc grpc; /* gRPC exchange; last: touched only when used */
+	struct grpc grpc;                            /* gRPC exchange */
 };
 
 /* Set up p (no fd, idle). */

@@ -101,8 +101,7 @@ struct init {
 	unsigned long reaped_seen; /* zombies_reaped at the last step */
 	struct sweep sweep;        /* see struct sweep */
 
-	/* health */
-	struct probe probe;       /* the probe client */
+	/* health (the probe client is at the end) */
 	enum health health;       /* see enum health */
 	int64_t next_probe;       /* monotonic ms of the next probe, 0 none */
 	int64_t probe_period_end; /* end of the start period */
@@ -118,11 +117,13 @@ struct init {
 	unsigned long probes_ok;         /* successful probes */
 	unsigned long probes_failed;     /* failed probes */
 
-	struct fscheck_report checks; /* start-up facts */
-	struct census census;         /* ward_processes, counted lazily */
-	struct cgroup cgroup;         /* ward's memory cgroup, for /metrics */
+	struct census census; /* ward_processes, counted lazily */
+	struct cgroup cgroup; /* ward's memory cgroup, for /metrics */
 
-	/* Last, so that its pages are touched only when clients come. */
+	/* Last, the big parts, so that the idle loop's fields share a few
+	 * pages and their buffers' pages are touched only when used. */
+	struct probe probe;           /* the probe client */
+	struct fscheck_report checks; /* start-up facts */
 	char client_buf[STATUS_MAX_CLIENTS][HTTP_REQ_MAX]; /* request bytes */
 };
 

@@ -60,3 +60,23 @@ trim_text(void)
 	for (i = 0; i < n; i++)
 		trim_segment(seg[i], len[i], pg);
 }
+
+#define TRIM_STACK_KEEP 4096  /* below this frame: madvise's own frame */
+#define TRIM_STACK_SPAN 65536 /* deeper than start-up ever went */
+
+/*
+ * Below the caller's frame the stack holds only the dead frames of
+ * start-up (the option parser, the cgroup search): they are zeroed and
+ * unmapped, to be faulted in again, one page at a time, as the loop needs.
+ * The span may reach below the stack's mapping, into the guard gap the
+ * kernel keeps free (stack_guard_gap): madvise(2) skips what is unmapped.
+ */
+__attribute__((noinline)) void
+trim_stack(void)
+{
+	char *end = (char *)__builtin_frame_address(0) - TRIM_STACK_KEEP;
+	size_t pg = (size_t)getpagesize();
+
+	end -= (uintptr_t)end % pg;
+	madvise(end - TRIM_STACK_SPAN, TRIM_STACK_SPAN, MADV_DONTNEED);
+}

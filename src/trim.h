@@ -9,4 +9,10 @@
  */
 void trim_text(void);
 
+/*
+ * Give back the stack pages below the caller's frame that start-up used
+ * (they hold dead frames only). Call once, just before the loop.
+ */
+void trim_stack(void);
+
 #endif
