@@ -16,7 +16,8 @@
  * executable mappings (which, on Linux 6.18, ignores MADV_RANDOM) both stop
  * at the end of a mapping, so each later fault maps the one page ward runs
  * or reads, not the whole binary. Only read-only segments are touched: they
- * hold no private changes (no text relocations in a static or -fPIE build).
+ * hold no private changes (no text relocations in a static or -fPIE build;
+ * a debugger's breakpoints set before this point are lost).
  */
 WARD_COLD static void
 trim_segment(char *a, size_t n, size_t pg)
