@@ -84,39 +84,54 @@ setup(struct init *in)
 		log_warn("no room to track the shutdown's SIGTERMs");
 }
 
-WARD_COLD int
-main(int argc, char **argv, char **envp)
+/*
+ * Everything before the loop, apart from main so that its frames are dead
+ * once the loop runs (trim_stack gives them back). Returns -1 when the
+ * loop is to run, else ward's exit code.
+ */
+WARD_COLD __attribute__((noinline)) static int
+start(struct init *in, int argc, char **argv, char **envp)
 {
-	static struct init in;
 	char err[256];
 
 	log_init(LOG_LVL_NOTICE);
-	if (cli_parse(&in.cfg, argc, argv, envp, err, sizeof(err)) < 0) {
+	if (cli_parse(&in->cfg, argc, argv, envp, err, sizeof(err)) < 0) {
 		usage_error(err);
 		return WEXIT_USAGE;
 	}
-	log_init(in.cfg.verbosity);
-	switch (in.cfg.mode) {
+	log_init(in->cfg.verbosity);
+	switch (in->cfg.mode) {
 	case MODE_HELP:
 		usage_help();
 		return WEXIT_OK;
 	case MODE_VERSION:
-		usage_version(in.cfg.tini_name);
+		usage_version(in->cfg.tini_name);
 		return WEXIT_OK;
 	case MODE_LICENSE:
 		usage_license();
 		return WEXIT_OK;
 	case MODE_CHECK:
-		return check_main(&in.cfg);
+		return check_main(&in->cfg);
 	case MODE_RUN:
 		break;
 	}
-	if (in.cfg.warn[0])
-		log_warnx("%s", in.cfg.warn);
-	setup(&in);
-	in.started_ms = loop_now();
-	if (super_spawn(&in, in.started_ms) < 0)
-		fatal(WEXIT_OSERR, "cannot start %s", in.cfg.argv[0]);
+	if (in->cfg.warn[0])
+		log_warnx("%s", in->cfg.warn);
+	setup(in);
+	in->started_ms = loop_now();
+	if (super_spawn(in, in->started_ms) < 0)
+		fatal(WEXIT_OSERR, "cannot start %s", in->cfg.argv[0]);
+	return -1;
+}
+
+int
+main(int argc, char **argv, char **envp)
+{
+	static struct init in;
+	int rc = start(&in, argc, argv, envp);
+
+	if (rc >= 0)
+		return rc;
 	trim_text();
 	trim_stack();
 	return loop_run(&in);
