@@ -28,8 +28,11 @@ enum ward_exit {
 #define PROBE_TURN_MAX 4096   /* bytes a probe reads per loop turn */
 #define PROBE_INTERIM_MAX 5   /* interim 1xx responses skipped at most */
 #define PROBE_FALLBACK_MS 250 /* localhost: ::1 alone, then 127.0.0.1 too */
-#define BACKOFF_MIN_MS 1000   /* restart back-off start */
-#define BACKOFF_MAX_MS 30000  /* restart back-off cap */
+/* A waitpid(-1) scan walks every live child: at most one per this many ms
+ * (the main child is collected at once). */
+#define REAP_SCAN_GAP_MS 5
+#define BACKOFF_MIN_MS 1000  /* restart back-off start */
+#define BACKOFF_MAX_MS 30000 /* restart back-off cap */
 
 /* The status server against hostile peers (SPEC section 3). */
 #define STATUS_DEFER_S 1    /* TCP_DEFER_ACCEPT: no client before a byte */

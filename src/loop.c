@@ -60,6 +60,7 @@ loop_timeout(const struct init *in, int64_t now)
 	int64_t d = nearest(super_deadline(in), health_deadline(in));
 
 	d = nearest(d, status_deadline(in));
+	d = nearest(d, reap_deadline(in));
 	if (d < 0)
 		return -1;
 	d -= now;
@@ -207,8 +208,7 @@ loop_run(struct init *in)
 			n = 0;
 		}
 		now = loop_now();
-		if (loop_signals(in, si, n, now))
-			in->gone = reap_children(in);
+		reap_turn(in, loop_signals(in, si, n, now), now);
 		loop_health(in, now,
 		            revents(&ps, ps.probe) | revents(&ps, ps.probe2));
 		for (i = 0; i < STATUS_MAX_CLIENTS; i++)

@@ -8,48 +8,117 @@
 
 #include "child.h"
 #include "log.h"
+#include "sig.h"
 #include "tree.h"
 #include "value.h"
 
-bool
-reap_children(struct init *in)
+/* Count, record and log one collected process. */
+static void
+reap_one(struct init *in, pid_t pid, int st)
 {
 	char buf[48];
+
+	if (WIFSTOPPED(st)) {
+		if (pid == in->child && in->child_running)
+			child_stopped(in, WSTOPSIG(st));
+		return;
+	}
+	in->zombies_reaped++;
+	tree_forget(in, pid);
+	if (pid == in->child && in->child_running) {
+		in->child_running = false;
+		in->child_status = st;
+		child_tty_back(in);
+		log_info("child %d %s", (int)pid,
+		         reap_describe(st, buf, sizeof(buf)));
+	} else if (in->cfg.warn_reaped) {
+		log_notice("Reaped zombie process with pid=%d", (int)pid);
+	} else {
+		log_info("reaped zombie pid %d (%s)", (int)pid,
+		         reap_describe(st, buf, sizeof(buf)));
+	}
+}
+
+/* waitpid(pid, flags) once: a lookup of one pid on current kernels. */
+static void
+reap_pid(struct init *in, pid_t pid, int flags)
+{
+	pid_t got;
+	int st;
+
+	do
+		got = waitpid(pid, &st, flags);
+	while (got < 0 && errno == EINTR);
+	if (got > 0)
+		reap_one(in, got, st);
+}
+
+/* waitpid(-1) until nothing is left; true on ECHILD (no child at all). */
+static bool
+reap_all(struct init *in)
+{
 	pid_t pid;
 	int st;
 
 	for (;;) {
-		pid = waitpid(-1, &st, WNOHANG | WUNTRACED);
-		if (pid == 0)
-			return false;
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != ECHILD)
-				log_warn("waitpid");
-			return errno == ECHILD;
-		}
-		if (WIFSTOPPED(st)) {
-			if (pid == in->child && in->child_running)
-				child_stopped(in, WSTOPSIG(st));
+		pid = waitpid(-1, &st, WNOHANG);
+		if (pid > 0) {
+			reap_one(in, pid, st);
 			continue;
 		}
-		in->zombies_reaped++;
-		tree_forget(in, pid);
-		if (pid == in->child && in->child_running) {
-			in->child_running = false;
-			in->child_status = st;
-			child_tty_back(in);
-			log_info("child %d %s", (int)pid,
-			         reap_describe(st, buf, sizeof(buf)));
-		} else if (in->cfg.warn_reaped) {
-			log_notice("Reaped zombie process with pid=%d",
-			           (int)pid);
-		} else {
-			log_info("reaped zombie pid %d (%s)", (int)pid,
-			         reap_describe(st, buf, sizeof(buf)));
-		}
+		if (pid == 0)
+			return false;
+		if (errno == EINTR)
+			continue;
+		if (errno != ECHILD)
+			log_warn("waitpid");
+		return errno == ECHILD;
 	}
+}
+
+void
+reap_turn(struct init *in, bool sigchld, int64_t now)
+{
+	unsigned long seen = in->zombies_reaped;
+
+	if (sigchld) {
+		/* The main child's stop or exit: its own, constant-time
+		 * wait, the only one that asks for stops. */
+		if (in->child_running)
+			reap_pid(in, in->child, WNOHANG | WUNTRACED);
+		if (now < in->reap_last + REAP_SCAN_GAP_MS) {
+			/* A burst: scan at the end of the gap, and take no
+			 * wake-up per exit till then. */
+			in->reap_scan_at = in->reap_last + REAP_SCAN_GAP_MS;
+			in->reap_quiet = true;
+			sig_chld(in->sigfd, false);
+			return;
+		}
+		in->reap_scan_at = now;
+	}
+	if (in->reap_scan_at == 0 || now < in->reap_scan_at)
+		return;
+	in->reap_scan_at = 0;
+	in->reap_last = now;
+	in->gone = reap_all(in);
+	if (!in->reap_quiet)
+		return;
+	if (in->zombies_reaped != seen && !in->gone) {
+		/* The burst goes on: scan again after the next gap. */
+		in->reap_scan_at = now + REAP_SCAN_GAP_MS;
+		return;
+	}
+	/* Over: SIGCHLD back in the signalfd, then one more scan for what
+	 * exited between the last one and now. */
+	in->reap_quiet = false;
+	sig_chld(in->sigfd, true);
+	in->gone = reap_all(in);
+}
+
+int64_t
+reap_deadline(const struct init *in)
+{
+	return in->reap_scan_at != 0 ? in->reap_scan_at : -1;
 }
 
 int

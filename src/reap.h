@@ -5,11 +5,20 @@
 #include "state.h"
 
 /*
- * waitpid(-1, WNOHANG) until nothing is left to collect. Records the main
- * child's status, counts and logs the others. Returns true when ward has
- * no child left at all (ECHILD).
+ * Collect exited processes (sigchld: a SIGCHLD was read this turn). The
+ * main child first, by its own constant-time waitpid. The rest take
+ * waitpid(-1), whose every call walks the kernel's list of live children:
+ * a SIGCHLD within REAP_SCAN_GAP_MS of the last scan starts a burst, in
+ * which SIGCHLD is left out of the signalfd and ward scans once per gap
+ * for as long as the scans find something. A storm of exits costs ward a
+ * bounded number of scans and no wake-up per exit. Records the main
+ * child's status, counts and logs the others; sets in->gone when ward has
+ * no child left (ECHILD).
  */
-bool reap_children(struct init *in);
+void reap_turn(struct init *in, bool sigchld, int64_t now);
+
+/* When the next scan is due; -1 if none. */
+int64_t reap_deadline(const struct init *in);
 
 /* Exit code for wait status st: the code, or 128+N for signal N; codes
  * set in remap (a 256-bit set) become 0. */

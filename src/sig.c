@@ -91,6 +91,22 @@ sig_setup(struct sig_saved *sv)
 	return (int)syscall(SYS_signalfd4, -1, &all, KSIGSET, SFD_CLOEXEC);
 }
 
+void
+sig_chld(int fd, bool watch)
+{
+	uint64_t chld = UINT64_C(1) << (SIGCHLD - 1);
+	uint64_t mask = ~UINT64_C(0);
+	struct timespec now = {0, 0};
+
+	if (fd < 0)
+		return;
+	if (watch)
+		syscall(SYS_rt_sigtimedwait, &chld, NULL, &now, KSIGSET);
+	else
+		mask &= ~chld;
+	syscall(SYS_signalfd4, fd, &mask, KSIGSET, 0);
+}
+
 int
 sig_read(int fd, struct signalfd_siginfo *si, int max)
 {

@@ -2,6 +2,7 @@
 #ifndef WARD_SIG_H
 #define WARD_SIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/signalfd.h>
 #include <sys/types.h>
@@ -26,6 +27,11 @@ enum sig_action {
  * else to wait for); -1 with errno on failure.
  */
 int sig_setup(struct sig_saved *sv);
+
+/* Leave SIGCHLD out of signalfd fd (it stays pending, and wakes no one)
+ * or, watch, take it back, discarding a pending one: the caller collects
+ * every exited child right after. */
+void sig_chld(int fd, bool watch);
 
 /* Read up to max pending signals into si (blocks until one is there):
  * how many, or -1 on error. */

@@ -207,6 +207,17 @@ spawn_exit(int code)
 	return pid;
 }
 
+/* A SIGCHLD-less turn at a time the waitpid(-1) scan is due: in.gone. */
+static bool
+reap_children(struct init *p)
+{
+	p->sigfd = -1;
+	p->reap_scan_at = 1;
+	reap_turn(p, false, 1000000);
+	cr_assert_eq(reap_deadline(p), -1);
+	return p->gone;
+}
+
 Test(reap, children_collects_all)
 {
 	pid_t main_child;
@@ -283,4 +294,96 @@ Test(reap, main_child_status_recorded_once)
 	cr_assert_eq(reap_children(&in), true);
 	cr_assert_eq(in.zombies_reaped, 1);
 	cr_assert_eq(in.child_status, EXITED(42));
+}
+
+/*
+ * A SIGCHLD shortly after a scan: the main child is collected at once,
+ * the rest at the scan REAP_SCAN_GAP_MS after the last one, not before.
+ */
+Test(reap, storm_scans_bounded)
+{
+	pid_t main_child, other;
+
+	log_init(LOG_LVL_ERROR);
+	memset(&in, 0, sizeof(in));
+	in.sigfd = -1;
+	main_child = spawn_exit(3);
+	other = spawn_exit(5);
+	in.child = main_child;
+	in.child_running = true;
+	wait_zombie(main_child);
+	wait_zombie(other);
+	in.reap_last = 5000;
+	reap_turn(&in, true, 5001);
+	cr_assert_eq(in.zombies_reaped, 1);
+	cr_assert_eq(in.child_running, false);
+	cr_assert_eq(WEXITSTATUS(in.child_status), 3);
+	cr_assert_eq(reap_deadline(&in), 5000 + REAP_SCAN_GAP_MS);
+	cr_assert(in.reap_quiet);
+	reap_turn(&in, false, 5000 + REAP_SCAN_GAP_MS - 1);
+	cr_assert_eq(in.zombies_reaped, 1);
+	wait_zombie(other); /* still there */
+	reap_turn(&in, false, 5000 + REAP_SCAN_GAP_MS);
+	cr_assert_eq(in.zombies_reaped, 2);
+	cr_assert_eq(in.gone, true);
+	cr_assert_eq(in.reap_quiet, false);
+	cr_assert_eq(reap_deadline(&in), -1);
+}
+
+/* The first SIGCHLD after a quiet spell scans at once. */
+Test(reap, quiet_then_scan_at_once)
+{
+	pid_t a, b;
+
+	log_init(LOG_LVL_ERROR);
+	memset(&in, 0, sizeof(in));
+	in.sigfd = -1;
+	a = spawn_exit(0);
+	b = spawn_exit(0);
+	wait_zombie(a);
+	wait_zombie(b);
+	in.reap_last = 100;
+	reap_turn(&in, true, 100 + REAP_SCAN_GAP_MS);
+	cr_assert_eq(in.zombies_reaped, 2);
+	cr_assert_eq(in.gone, true);
+	cr_assert_eq(reap_deadline(&in), -1);
+}
+
+/* A scan in a burst that finds something scans again a gap later; the
+ * first one that finds nothing ends the burst. */
+Test(reap, burst_goes_on_while_scans_find)
+{
+	int fds[2];
+	pid_t slow, quick;
+	char c = 0;
+
+	log_init(LOG_LVL_ERROR);
+	memset(&in, 0, sizeof(in));
+	in.sigfd = -1;
+	cr_assert_eq(pipe(fds), 0);
+	slow = fork();
+	cr_assert_neq(slow, -1);
+	if (slow == 0) {
+		close(fds[1]);
+		(void)!read(fds[0], &c, 1);
+		_exit(0);
+	}
+	close(fds[0]);
+	quick = spawn_exit(0);
+	wait_zombie(quick);
+	in.reap_last = 1000;
+	reap_turn(&in, true, 1001);
+	cr_assert(in.reap_quiet);
+	reap_turn(&in, false, 1000 + REAP_SCAN_GAP_MS);
+	cr_assert_eq(in.zombies_reaped, 1);
+	cr_assert(in.reap_quiet, "the burst ended too soon");
+	cr_assert_eq(reap_deadline(&in), 1000 + 2 * REAP_SCAN_GAP_MS);
+	reap_turn(&in, false, 1000 + 2 * REAP_SCAN_GAP_MS);
+	cr_assert_eq(in.reap_quiet, false);
+	cr_assert_eq(reap_deadline(&in), -1);
+	cr_assert_eq(in.gone, false);
+	close(fds[1]);
+	wait_zombie(slow);
+	cr_assert_eq(reap_children(&in), true);
+	cr_assert_eq(in.zombies_reaped, 2);
 }

@@ -551,3 +551,50 @@ Test(sig, read_short_or_bad_fd)
 	close(fds[0]);
 	close(fds[1]);
 }
+
+/* Readable within 0 ms? */
+static int
+readable(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+static void
+chld_left_out(struct facts *f)
+{
+	struct signalfd_siginfo si;
+	pid_t pid;
+
+	f->fd = sig_setup(&f->sv);
+	CHECK(f->fd >= 0);
+	sig_chld(f->fd, false);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	CHECK(waitid(P_PID, (id_t)pid, &(siginfo_t){0}, WEXITED | WNOWAIT) ==
+	      0);
+	CHECK(!readable(f->fd)); /* pending, but wakes no one */
+	kill(getpid(), SIGUSR1);
+	CHECK(readable(f->fd)); /* other signals still do */
+	CHECK(read_one(f->fd, &si) == 1 && si.ssi_signo == SIGUSR1);
+	sig_chld(f->fd, true); /* discards the pending SIGCHLD */
+	CHECK(!readable(f->fd));
+	CHECK(waitpid(pid, NULL, 0) == pid);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	CHECK(waitpid(pid, NULL, 0) == pid);
+	CHECK(readable(f->fd)); /* and the next SIGCHLD is read again */
+	CHECK(read_one(f->fd, &si) == 1 && si.ssi_signo == SIGCHLD);
+}
+
+/* A burst of exits: SIGCHLD can be left pending without waking ward. */
+Test(sig, chld_left_out_and_taken_back)
+{
+	int st = in_child(chld_left_out);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+	cr_assert_eq(fx.err, 0, "failed at line %d", fx.err);
+}
