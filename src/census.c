@@ -7,93 +7,39 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "fmt.h"
-#include "io.h"
+#include "proc.h"
+#include "state.h"
 #include "value.h"
 
-#define CENSUS_DEPTH_MAX 128 /* levels of ward's tree looked into */
-
-/* The smallest pid above after in TID/children of the task directory
- * dfd, if below best (or best is 0); else best. */
-static pid_t
-census_scan(int dfd, const char *tid, pid_t after, pid_t best)
+static void
+census_add(struct init *in, pid_t pid)
 {
-	char buf[256];
-	char path[32];
-	ssize_t n;
-	ssize_t i;
-	pid_t v = 0;
-	int fd;
+	struct sweep *sw = &in->sweep;
 
-	fmt_snprintf(path, sizeof(path), "%s/children", tid);
-	if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC)) < 0)
-		return best;
-	while ((n = io_read(fd, buf, sizeof(buf))) > 0)
-		for (i = 0; i < n; i++) {
-			if (buf[i] >= '0' && buf[i] <= '9') {
-				v = v * 10 + (buf[i] - '0');
-				continue;
-			}
-			if (v > after && (!best || v < best))
-				best = v;
-			v = 0;
-		}
-	close(fd);
-	return best;
+	if (sw->qtail < sw->npid)
+		sw->queue[sw->qtail++] = pid;
 }
 
 /*
- * The child of pid (of any of its threads, from /proc/PID/task/TID/children)
- * with the smallest pid above after; 0 if none. Picking by pid, not by
- * position, keeps a walk right while children come and go.
+ * Processes below me, breadth first: each one's children lists are read
+ * once. They are listed in the free end of the sweep's queue, which is
+ * given back as it was (a sweep in progress keeps what it has listed).
  */
-static pid_t
-census_child(pid_t pid, pid_t after)
-{
-	char buf[512];
-	struct dirent64 *d;
-	long n;
-	long off;
-	int dfd;
-	pid_t best = 0;
-
-	fmt_snprintf(buf, sizeof(buf), "/proc/%d/task", (int)pid);
-	if ((dfd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return 0;
-	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0)
-		for (off = 0; off < n; off += d->d_reclen) {
-			d = (struct dirent64 *)(void *)(buf + off);
-			if (d->d_name[0] != '.')
-				best = census_scan(dfd, d->d_name, after, best);
-		}
-	close(dfd);
-	return best;
-}
-
-/* Processes below me, depth first, down to CENSUS_DEPTH_MAX levels. */
 static int
-census_tree(pid_t me)
+census_tree(struct init *in, pid_t me)
 {
-	pid_t path[CENSUS_DEPTH_MAX]; /* from me down to the current one */
-	pid_t last[CENSUS_DEPTH_MAX]; /* the child last visited at each level */
-	int depth = 1;
-	int count = 0;
-	pid_t c;
+	struct sweep *sw = &in->sweep;
+	size_t first = sw->qtail;
+	size_t next = first;
+	int count;
 
-	path[0] = me;
-	last[0] = 0;
-	while (depth > 0) {
-		if (!(c = census_child(path[depth - 1], last[depth - 1]))) {
-			depth--;
-			continue;
-		}
-		last[depth - 1] = c;
-		count++;
-		if (depth < CENSUS_DEPTH_MAX) {
-			path[depth] = c;
-			last[depth++] = 0;
-		}
-	}
+	if (sw->npid == 0)
+		return -1;
+	proc_children(in, me, census_add);
+	while (next < sw->qtail)
+		proc_children(in, sw->queue[next++], census_add);
+	count = (int)(sw->qtail - first);
+	sw->qtail = first;
 	return count;
 }
 
@@ -130,7 +76,7 @@ census_all(pid_t me)
  * since CRIU needs it), so the cost follows ward's tree, not the host's.
  */
 static int
-census_walk(void)
+census_walk(struct init *in)
 {
 	char buf[16];
 	int64_t me;
@@ -140,15 +86,17 @@ census_walk(void)
 	me = n > 0 ? value_uint(buf, (size_t)n, INT32_MAX) : -1;
 	if (me == 1)
 		return census_all((pid_t)me);
-	return me > 0 ? census_tree((pid_t)me) : -1;
+	return me > 0 ? census_tree(in, (pid_t)me) : -1;
 }
 
 int
-census_count(struct census *c, int64_t now)
+census_count(struct init *in, int64_t now)
 {
+	struct census *c = &in->census;
+
 	if (c->at == 0 || now - c->at >= CENSUS_PERIOD_MS) {
 		c->at = now;
-		c->n = census_walk();
+		c->n = census_walk(in);
 	}
 	return c->n;
 }

@@ -3,8 +3,10 @@
 #include "defs.h"
 #include "fmt.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -94,6 +96,33 @@ proc_list(struct init *in, const char *path, void (*fn)(struct init *, pid_t))
 			if (pid > 0)
 				fn(in, (pid_t)pid);
 			pid = 0;
+		}
+	}
+	close(fd);
+}
+
+void
+proc_children(struct init *in, pid_t pid, void (*fn)(struct init *, pid_t))
+{
+	char path[64];
+	char buf[1024];
+	struct dirent64 *d;
+	long n;
+	long off;
+	int fd;
+
+	fmt_snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; off += d->d_reclen) {
+			d = (struct dirent64 *)(void *)(buf + off);
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			fmt_snprintf(path, sizeof(path),
+			             "/proc/%d/task/%s/children", (int)pid,
+			             d->d_name);
+			proc_list(in, path, fn);
 		}
 	}
 	close(fd);

@@ -28,4 +28,9 @@ bool proc_ours(pid_t self);
 void proc_list(struct init *in, const char *path,
                void (*fn)(struct init *, pid_t));
 
+/* Call fn for each child of pid, of any of its threads (the children list
+ * of each /proc/PID/task/TID). Holds two descriptors at most. */
+void proc_children(struct init *in, pid_t pid,
+                   void (*fn)(struct init *, pid_t));
+
 #endif

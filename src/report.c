@@ -143,7 +143,7 @@ static void
 report_gauges(struct init *in, int64_t now, struct out *o)
 {
 	struct cgroup_mem m;
-	int n = census_count(&in->census, now);
+	int n = census_count(in, now);
 
 	if (n >= 0)
 		metric(o, "ward_processes", "gauge", "Processes under ward.",

@@ -1,7 +1,6 @@
 /* tree.c: the sweeps of a shutdown: signal the rest of ward's tree once. */
 #include "tree.h"
 #include "defs.h"
-#include "fmt.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -113,34 +112,6 @@ tree_enqueue(struct init *in, pid_t pid)
 		sw->queue[sw->qtail++] = pid;
 }
 
-/* Queue the children of every thread of pid. */
-WARD_COLD static void
-tree_queue_children(struct init *in, pid_t pid)
-{
-	char path[64];
-	char buf[1024];
-	struct dirent64 *d;
-	long n;
-	long off;
-	int fd;
-
-	fmt_snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return;
-	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (off = 0; off < n; off += d->d_reclen) {
-			d = (struct dirent64 *)(void *)(buf + off);
-			if (d->d_name[0] < '0' || d->d_name[0] > '9')
-				continue;
-			fmt_snprintf(path, sizeof(path),
-			             "/proc/%d/task/%s/children", (int)pid,
-			             d->d_name);
-			proc_list(in, path, tree_enqueue);
-		}
-	}
-	close(fd);
-}
-
 /*
  * As a subreaper: list up to TREE_CHUNK descendants, breadth first, into
  * the queue. A SIGKILL sweep kills each one as soon as its children are
@@ -155,7 +126,7 @@ tree_collect_bfs(struct init *in)
 
 	for (k = 0; k < TREE_CHUNK && sw->qhead < sw->qtail; k++) {
 		pid = sw->queue[sw->qhead++];
-		tree_queue_children(in, pid);
+		proc_children(in, pid, tree_enqueue);
 		if (sw->sig == SIGKILL)
 			tree_visit(in, pid);
 	}

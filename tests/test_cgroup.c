@@ -1,12 +1,14 @@
 /* test_cgroup.c: finding ward's memory cgroup in real mountinfo texts, and
  * reading its figures; the census of ward's tree. */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,8 @@
 #include "census.h"
 #include "cgroup.h"
 #include "guard.h"
+#include "state.h"
+#include "tree.h"
 
 static char dir[CGROUP_PATH_MAX];
 
@@ -382,17 +386,28 @@ Test(cgroup, long_mountinfo_lines_are_skipped)
 
 /* ---- census ---- */
 
+/* A state whose sweep queue is sized as ward sizes it (tree_setup). */
+static struct init *
+census_init(void)
+{
+	static struct init in;
+
+	in.self = getpid();
+	cr_assert_eq(tree_setup(&in), 0);
+	return &in;
+}
+
 /* The count is of this process's descendants, and is served for a second
  * from the last walk. */
 Test(census, counts_descendants_once_a_second)
 {
-	struct census c = {0};
+	struct init *in = census_init();
 	pid_t kids[3];
 	pid_t grandchild;
 	int fds[2];
 	int i;
 
-	cr_assert_eq(census_count(&c, 10000), 0);
+	cr_assert_eq(census_count(in, 10000), 0);
 	cr_assert_eq(pipe(fds), 0);
 	for (i = 0; i < 3; i++) {
 		kids[i] = fork();
@@ -411,14 +426,149 @@ Test(census, counts_descendants_once_a_second)
 	}
 	cr_assert_eq(read(fds[0], &grandchild, sizeof(grandchild)),
 	             sizeof(grandchild));
-	cr_expect_eq(census_count(&c, 10999), 0, "served from the count");
-	cr_expect_eq(census_count(&c, 11000), 4);
+	cr_expect_eq(census_count(in, 10999), 0, "served from the count");
+	cr_expect_eq(census_count(in, 11000), 4);
 	for (i = 0; i < 3; i++) {
 		kill(kids[i], SIGKILL);
 		waitpid(kids[i], NULL, 0);
 	}
-	cr_expect_eq(census_count(&c, 11500), 4, "served from the count");
+	cr_expect_eq(census_count(in, 11500), 4, "served from the count");
 	/* the grandchild, re-parented to another reaper, is not ours now */
-	cr_expect_eq(census_count(&c, 12000), 0);
+	cr_expect_eq(census_count(in, 12000), 0);
 	kill(grandchild, SIGKILL);
+}
+
+#define WIDE 800  /* children of the test: a list longer than one read */
+#define DEEP 150  /* a chain below one child: deeper than 128 levels */
+#define THREADS 2 /* threads that fork children of their own */
+#define PER_THREAD 40
+
+/* The children of the test and of its threads, killed at its end. */
+static pid_t census_kids[WIDE + THREADS * PER_THREAD];
+
+/* In a child of parent: die with the thread that forked it (so none is
+ * left behind when a test stops half-way). */
+static void
+census_orphan_dies(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+}
+
+/* A child that waits to be killed. */
+static pid_t
+census_fork(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		census_orphan_dies(parent);
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+/* A chain: each level forks the next, the last one says so on fd. */
+static void
+census_chain(int level, int fd, pid_t parent)
+{
+	pid_t me = getpid();
+	pid_t pid;
+
+	census_orphan_dies(parent);
+	if (level == DEEP) {
+		if (write(fd, "x", 1) != 1)
+			_exit(1);
+	} else if ((pid = fork()) == 0) {
+		census_chain(level + 1, fd, me);
+	} else if (pid < 0) {
+		_exit(1);
+	}
+	pause();
+	_exit(0);
+}
+
+/* Holds the threads until the count is taken. */
+static pthread_barrier_t census_hold;
+static int census_ready; /* a thread says it has forked its children */
+
+/* A thread whose children are in its own task's children list: it forks
+ * them, says so on fd, and lives until the count is taken. */
+static void *
+census_thread(void *arg)
+{
+	pid_t *kids = arg;
+	int i;
+
+	for (i = 0; i < PER_THREAD; i++)
+		kids[i] = census_fork();
+	if (write(census_ready, "t", 1) == 1)
+		pthread_barrier_wait(&census_hold);
+	return NULL;
+}
+
+/*
+ * Hundreds of processes, each counted once: a list of children longer
+ * than one read of it, a chain deeper than a walk with a fixed stack of
+ * levels goes, and children of other threads than the main one.
+ */
+Test(census, counts_a_wide_deep_threaded_tree)
+{
+	struct init *in = census_init();
+	pthread_t th[THREADS];
+	int ready[2];
+	pid_t head;
+	char c;
+	int i;
+
+	cr_assert_eq(pipe(ready), 0);
+	pthread_barrier_init(&census_hold, NULL, THREADS + 1);
+	for (i = 0; i < WIDE; i++)
+		census_kids[i] = census_fork();
+	if ((head = fork()) == 0)
+		census_chain(1, ready[1], in->self);
+	cr_assert_geq(head, 0);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	census_ready = ready[1];
+	for (i = 0; i < THREADS; i++) {
+		cr_assert_eq(
+		    pthread_create(&th[i], NULL, census_thread,
+		                   census_kids + WIDE + i * PER_THREAD),
+		    0);
+		cr_assert_eq(read(ready[0], &c, 1), 1);
+	}
+	cr_expect_eq(census_count(in, 20000),
+	             WIDE + DEEP + THREADS * PER_THREAD);
+	pthread_barrier_wait(&census_hold);
+	for (i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < WIDE + THREADS * PER_THREAD; i++)
+		kill(census_kids[i], SIGKILL);
+	kill(head, SIGKILL); /* and the chain below it, level by level */
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	cr_expect_eq(census_count(in, 21000), 0);
+}
+
+/* A census in the middle of a sweep leaves the sweep's list as it was. */
+Test(census, keeps_the_sweep_list)
+{
+	struct init *in = census_init();
+	pid_t kid = census_fork();
+
+	in->sweep.queue[0] = 11;
+	in->sweep.queue[1] = 12;
+	in->sweep.qhead = 1;
+	in->sweep.qtail = 2;
+	cr_expect_eq(census_count(in, 30000), 1);
+	cr_expect_eq(in->sweep.qhead, 1);
+	cr_expect_eq(in->sweep.qtail, 2);
+	cr_expect_eq(in->sweep.queue[0], 11);
+	cr_expect_eq(in->sweep.queue[1], 12);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
 }

@@ -237,6 +237,52 @@ def test_processes_rise_and_fall(mode, spawn):
     assert len(descendants(w.pid)) == 4
 
 
+# The child of test_processes_hundreds: WIDE sleeps of its own, THREADS
+# threads with PER sleeps each (in those threads' children lists), and a
+# chain of DEEP shells, each the parent of the next; then it says ready.
+TREE = """
+import os, sys, threading
+WIDE, THREADS, PER, DEEP = (int(a) for a in sys.argv[1:5])
+CHAIN = ('if [ "$1" -gt 1 ]; then sh -c "$0" "$0" "$(($1 - 1))" & fi; '
+         'exec sleep 1000')
+def sleeps(n):
+    for _ in range(n):
+        os.posix_spawn("/bin/sleep", ["sleep", "1000"], os.environ)
+hold = threading.Event()
+def thread():
+    sleeps(PER)
+    started.release()
+    hold.wait()
+started = threading.Semaphore(0)
+sleeps(WIDE)
+os.posix_spawn("/bin/sh", ["sh", "-c", CHAIN, CHAIN, str(DEEP)], os.environ)
+for _ in range(THREADS):
+    threading.Thread(target=thread, daemon=True).start()
+    started.acquire()
+open(sys.argv[5], "w").close()
+hold.wait()
+"""
+
+
+def test_processes_hundreds(mode, spawn, tmp_path):
+    """A tree of about a thousand processes, counted right: a children
+    list longer than one read of it, children of threads other than the
+    main one, and a chain deeper than 128 levels."""
+    wide, threads, per, deep = 800, 2, 40, 150
+    want = 1 + wide + threads * per + deep
+    ready = tmp_path / "ready"
+    port = free_port()
+    w = spawn(mode, ["--listen", f"127.0.0.1:{port}", "--",
+                     "/usr/bin/python3", "-c", TREE, str(wide),
+                     str(threads), str(per), str(deep), str(ready)])
+    wait_listening(w, port)
+    wait_until(lambda: ready.exists() and len(descendants(w.pid)) == want,
+               what=f"{want} processes")
+    wait_processes(w, port, want)
+    w.kill(signal.SIGTERM)
+    w.wait()
+
+
 def walks(trace):
     """Counts of ward's tree in a strace log: each starts with one
     readlink of /proc/self (ward's pid as its /proc knows it), whether it
