@@ -33,7 +33,8 @@ WARD = os.path.abspath(os.environ.get("WARD") or os.path.join(
 HTTPD = os.path.join(HELPERS_SRC, "httpd.py")
 PY = sys.executable
 HANG = 20  # seconds: a hang-catcher, never a speed requirement
-# Fast probing. ward refuses a timeout longer than the interval.
+# Fast probing: a probe every 300 ms, each given 300 ms. Any timeout goes
+# with any interval (a probe still running delays the next one).
 FAST = ["--probe-interval", "300ms", "--probe-timeout", "300ms"]
 SANITIZER = re.compile(r"AddressSanitizer|UndefinedBehaviorSanitizer|"
                        r"LeakSanitizer|runtime error:")
