@@ -8,6 +8,7 @@
 
 #include "child.h"
 #include "log.h"
+#include "loop.h"
 #include "sig.h"
 #include "tree.h"
 #include "value.h"
@@ -80,6 +81,7 @@ void
 reap_turn(struct init *in, bool sigchld, int64_t now)
 {
 	unsigned long seen = in->zombies_reaped;
+	int64_t t0;
 
 	if (sigchld) {
 		/* The main child's stop or exit: its own, constant-time
@@ -99,13 +101,16 @@ reap_turn(struct init *in, bool sigchld, int64_t now)
 	if (in->reap_scan_at == 0 || now < in->reap_scan_at)
 		return;
 	in->reap_scan_at = 0;
-	in->reap_last = now;
+	t0 = loop_now();
 	in->gone = reap_all(in);
+	/* The gap counts from the scan's end: a scan among thousands of
+	 * live children can itself take longer than a gap. */
+	in->reap_last = now + (loop_now() - t0);
 	if (!in->reap_quiet)
 		return;
 	if (in->zombies_reaped != seen && !in->gone) {
 		/* The burst goes on: scan again after the next gap. */
-		in->reap_scan_at = now + REAP_SCAN_GAP_MS;
+		in->reap_scan_at = in->reap_last + REAP_SCAN_GAP_MS;
 		return;
 	}
 	/* Over: SIGCHLD back in the signalfd, then one more scan for what
