@@ -9,10 +9,6 @@ build/bench/benchhelper: bench/benchhelper.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARNFLAGS) -O2 -o $@ $<
 
-build/bench/shutdown: bench/shutdown.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARNFLAGS) -O2 -o $@ $<
-
 # The floor of a health check: fork, exec and exit of a static no-op.
 build/bench/empty-static: bench/empty.c
 	@mkdir -p $(@D)
@@ -34,10 +30,9 @@ bench-deps:
 	    $$missing >/dev/null; fi
 
 bench: build/musl/ward build/bench/benchhelper build/bench/empty-static \
-	build/bench/shutdown build/bench/floorhttp bench-deps
+	build/bench/floorhttp bench-deps
 	BENCH_QUICK=$(BENCH_QUICK) /usr/bin/python3 bench/run.py \
 	  --ward $(CURDIR)/build/musl/ward \
 	  --helper $(CURDIR)/build/bench/benchhelper \
 	  --empty $(CURDIR)/build/bench/empty-static \
-	  --floor $(CURDIR)/build/bench/floorhttp \
-	  --shutdown-tool $(CURDIR)/build/bench/shutdown --out $(BENCH_OUT)
+	  --floor $(CURDIR)/build/bench/floorhttp --out $(BENCH_OUT)

@@ -12,6 +12,10 @@
  *                                        N SIGUSR1 round trips, each acked
  *   benchhelper storm N INIT [ARG...]    INIT as PID 1 running "SELF
  *                                        stormchild N": N orphans exit at once
+ *   benchhelper shutdown pid1|subreaper N flat|chain INIT [ARG...]
+ *                                        INIT running "SELF herd N SHAPE FD",
+ *                                        a tree of N; the time and the init's
+ *                                        CPU from SIGTERM until it exited
  *   benchhelper nsexec CMD [ARG...]      CMD as PID 1 of a new namespace;
  *                                        prints its pid, waits, passes status
  *   benchhelper httpd PORT               tiny HTTP/1.1 server on 127.0.0.1
@@ -44,6 +48,9 @@
 #define HANG_SECONDS 60 /* alarm(2) as a hang catcher, never a limit */
 #define WARMUP 200      /* round trips discarded before measuring */
 #define MAX_SAMPLES 1000000
+/* shutdown's hang catcher, as long as shutdown.py's: on a busy machine a
+ * chain forks one generation per scheduler slice. */
+#define SHUTDOWN_HANG_SECONDS 3600
 
 static char self_path[4096]; /* /proc/self/exe, for the children's argv */
 
@@ -122,25 +129,27 @@ quantile(int64_t *v, size_t n, double q)
 }
 
 /*
- * Start argv as PID 1 of a new PID and mount namespace with /proc mounted
- * for it, its stdout on out_fd (unless -1). Returns its pid as seen here.
+ * Start argv, its stdout on out_fd (unless -1): with newns as PID 1 of a
+ * new PID and mount namespace with /proc mounted for it, else as a plain
+ * child. Returns its pid as seen here.
  */
 static pid_t
-ns_spawn(char **argv, int out_fd)
+spawn(char **argv, int out_fd, int newns)
 {
 	long pid;
 
 	fflush(NULL);
-	pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, 0, 0, 0,
-	              0);
+	pid = syscall(SYS_clone,
+	              (newns ? CLONE_NEWPID | CLONE_NEWNS : 0) | SIGCHLD, 0, 0,
+	              0, 0);
 	if (pid < 0)
-		die("clone(CLONE_NEWPID|CLONE_NEWNS)");
+		die(newns ? "clone(CLONE_NEWPID|CLONE_NEWNS)" : "clone");
 	if (pid > 0)
 		return (pid_t)pid;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (newns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("mount --make-rprivate /");
-	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	          NULL) < 0)
+	if (newns && mount("proc", "/proc", "proc",
+	                   MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		die("mount proc");
 	if (out_fd >= 0 && dup2(out_fd, 1) < 0)
 		die("dup2");
@@ -149,22 +158,24 @@ ns_spawn(char **argv, int out_fd)
 	_exit(127);
 }
 
-/* argv of INIT... followed by SELF MODE [ARG], NULL-terminated. */
+/* argv of INIT... followed by SELF and tail (NULL-terminated). */
 static char **
-init_argv(char **init, int ninit, const char *mode, const char *arg)
+init_argv(char **init, int ninit, char *const *tail)
 {
-	char **v = calloc((size_t)ninit + 4, sizeof(*v));
+	char **v;
+	int nt = 0;
 	int i;
 
+	while (tail[nt] != NULL)
+		nt++;
+	v = calloc((size_t)(ninit + nt) + 2, sizeof(*v));
 	if (v == NULL)
 		die("calloc");
 	for (i = 0; i < ninit; i++)
 		v[i] = init[i];
 	v[i++] = self_path;
-	v[i++] = (char *)mode;
-	if (arg != NULL)
-		v[i++] = (char *)arg;
-	v[i] = NULL;
+	memcpy(v + i, tail, (size_t)nt * sizeof(*v));
+	v[i + nt] = NULL;
 	return v;
 }
 
@@ -239,7 +250,8 @@ mode_rtt(long n, char **init, int ninit)
 	v = calloc((size_t)n, sizeof(*v));
 	if (v == NULL || pipe2(p, O_CLOEXEC) < 0)
 		die("setup");
-	pid = ns_spawn(init_argv(init, ninit, "ackchild", NULL), p[1]);
+	pid = spawn(init_argv(init, ninit, (char *[]){"ackchild", NULL}), p[1],
+	            1);
 	close(p[1]);
 	alarm(HANG_SECONDS);
 	read_byte(p[0], 'R');
@@ -367,7 +379,8 @@ mode_storm(char *n, char **init, int ninit)
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		die("pipe");
-	pid = ns_spawn(init_argv(init, ninit, "stormchild", n), p[1]);
+	pid = spawn(init_argv(init, ninit, (char *[]){"stormchild", n, NULL}),
+	            p[1], 1);
 	close(p[1]);
 	alarm(HANG_SECONDS);
 	while (used < sizeof(buf) - 1 &&
@@ -385,6 +398,107 @@ mode_storm(char *n, char **init, int ninit)
 		diex("storm: no result from the child");
 	fputs(buf, stdout);
 	return WIFEXITED(st) ? 0 : 1;
+}
+
+/* One of a herd: say so on fd, then wait for the signal that ends it. */
+static _Noreturn void
+herd_member(int fd)
+{
+	if (write(fd, "x", 1) != 1)
+		_exit(1);
+	close(fd);
+	for (;;)
+		pause();
+}
+
+/*
+ * herd N flat|chain FD: the init's child in shutdown. N processes below
+ * it: all its children (flat), or a chain of N generations, itself the
+ * first link (chain). Each writes one byte to FD once it is set up and
+ * waits with default dispositions, so SIGTERM ends it. A chain's next link
+ * is a fresh exec of this program: a plain fork chain links each new
+ * process's memory to every ancestor's (the kernel's anon_vma chains),
+ * quadratic in depth, and 8,000 generations took 12 GB of kernel memory
+ * and hours to fork.
+ */
+static _Noreturn void
+mode_herd(long n, int chain, int fd)
+{
+	char num[24];
+	char fds[16];
+	pid_t pid;
+	long i;
+
+	for (i = 0; i < n; i++) {
+		if ((pid = fork()) < 0)
+			_exit(1);
+		if (pid == 0 && chain && n > 1) {
+			snprintf(num, sizeof(num), "%ld", n - 1);
+			snprintf(fds, sizeof(fds), "%d", fd);
+			execl(self_path, "benchhelper", "herd", num, "chain",
+			      fds, (char *)NULL);
+			_exit(1);
+		}
+		if (pid == 0)
+			herd_member(fd);
+		if (chain)
+			herd_member(fd); /* a link: its child goes on */
+	}
+	for (;;)
+		pause();
+}
+
+/*
+ * shutdown pid1|subreaper N flat|chain INIT...: INIT (as PID 1 of a new PID
+ * and mount namespace, or as a plain child) runs a herd of N. Once all N
+ * are up the init gets SIGTERM; the figures run until it has exited: wall
+ * time, and the init's own CPU time (/proc/PID/schedstat of the exited
+ * init, read before it is reaped). SHUTDOWN_PAUSE=1 waits for a line on
+ * stdin first, to attach a profiler to the init.
+ */
+static int
+mode_shutdown(int pid1, char *n, char *shape, char **init, int ninit)
+{
+	char fdstr[16];
+	long count = num(n);
+	long i;
+	int64_t t0;
+	int64_t c0;
+	int64_t c1;
+	siginfo_t si;
+	pid_t pid;
+	char c;
+	int p[2];
+
+	alarm(SHUTDOWN_HANG_SECONDS);
+	if (pipe(p) < 0)
+		die("pipe");
+	snprintf(fdstr, sizeof(fdstr), "%d", p[1]);
+	pid = spawn(
+	    init_argv(init, ninit, (char *[]){"herd", n, shape, fdstr, NULL}),
+	    -1, pid1);
+	close(p[1]);
+	for (i = 0; i < count; i++)
+		read_byte(p[0], 'x');
+	if (getenv("SHUTDOWN_PAUSE")) {
+		fprintf(stderr, "init %d: press enter\n", (int)pid);
+		if (read(0, &c, 1) < 0)
+			die("stdin");
+	}
+	t0 = now_ns();
+	c0 = cpu_ns(pid);
+	kill(pid, SIGTERM);
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0)
+		if (errno != EINTR)
+			die("waitid");
+	t0 = now_ns() - t0;
+	c1 = cpu_ns(pid);
+	if (c0 < 0 || c1 < 0)
+		diex("shutdown: no /proc/PID/schedstat of the init");
+	printf("shutdown_ns=%lld init_cpu_ns=%lld\n", (long long)t0,
+	       (long long)(c1 - c0));
+	reap_init(pid);
+	return 0;
 }
 
 /* Run cmd once, stdio on null; its wall and CPU (user+sys) time in ns. */
@@ -483,7 +597,7 @@ mode_startup(long n, char **init, int ninit)
 static int
 mode_nsexec(char **cmd)
 {
-	pid_t pid = ns_spawn(cmd, -1);
+	pid_t pid = spawn(cmd, -1, 1);
 	int st;
 
 	printf("%d\n", (int)pid);
@@ -556,8 +670,9 @@ static int
 usage(void)
 {
 	fputs("usage: benchhelper spawn N CMD... | startup N INIT... | "
-	      "rtt N INIT... | "
-	      "storm N INIT... | nsexec CMD... | httpd PORT | pause\n",
+	      "rtt N INIT... | storm N INIT... | "
+	      "shutdown pid1|subreaper N flat|chain INIT... | "
+	      "nsexec CMD... | httpd PORT | pause\n",
 	      stderr);
 	return 2;
 }
@@ -577,6 +692,9 @@ main(int argc, char **argv)
 		return mode_ackchild();
 	if (strcmp(argv[1], "stormchild") == 0 && argc == 3)
 		return mode_stormchild(num(argv[2]));
+	if (strcmp(argv[1], "herd") == 0 && argc == 5)
+		mode_herd(num(argv[2]), strcmp(argv[3], "chain") == 0,
+		          (int)num(argv[4]));
 	if (strcmp(argv[1], "pause") == 0) {
 		for (;;)
 			pause();
@@ -595,5 +713,11 @@ main(int argc, char **argv)
 		return mode_rtt(num(argv[2]), argv + 3, argc - 3);
 	if (strcmp(argv[1], "storm") == 0)
 		return mode_storm(argv[2], argv + 3, argc - 3);
+	if (strcmp(argv[1], "shutdown") == 0 && argc >= 6 &&
+	    (strcmp(argv[2], "pid1") == 0 ||
+	     strcmp(argv[2], "subreaper") == 0) &&
+	    (strcmp(argv[4], "flat") == 0 || strcmp(argv[4], "chain") == 0))
+		return mode_shutdown(strcmp(argv[2], "pid1") == 0, argv[3],
+		                     argv[4], argv + 5, argc - 5);
 	return usage();
 }

@@ -648,7 +648,7 @@ def report(ctx):
             "app (flat: all its children; chain: N generations), then "
             "SIGTERM to ward; ward's CPU is its sum_exec_runtime, read from "
             "/proc/PID/schedstat of the exited ward before it is reaped "
-            "(bench/shutdown.c). Much of it is the kernel's: waitpid(2) "
+            "(benchhelper shutdown). Much of it is the kernel's: waitpid(2) "
             "scans every child still alive on each call.")
     for n in ctx["notes"] + h.get("notes", []):
         add(f"- {n}")
@@ -678,8 +678,6 @@ def main():
     ap.add_argument("--ward", required=True)
     ap.add_argument("--helper", required=True)
     ap.add_argument("--out", default=None)
-    ap.add_argument("--shutdown-tool", default=None,
-                    help="bench/shutdown.c built: the tree-shutdown rows")
     ap.add_argument("--empty", default=None,
                     help="a static no-op program: the floor of --check")
     ap.add_argument("--floor", default=None,
@@ -725,10 +723,8 @@ def main():
         ctx["health"] = {"notes": [f"health section failed: {e}"],
                          "probe_error": str(e)}
     ctx["hostile"] = hostile.run(ward, helper)
-    if a.shutdown_tool:
-        log("tree shutdown (1,000 and 8,000 processes)")
-        ctx["shutdown"] = shutdown.bench(os.path.abspath(a.shutdown_tool),
-                                         ward, 1 if QUICK else 3)
+    log("tree shutdown (1,000 and 8,000 processes)")
+    ctx["shutdown"] = shutdown.bench(helper, ward, 1 if QUICK else 3)
     ctx["notes"].append(f"this run took {time.monotonic() - t0:.0f} s")
     text = report(ctx) + "\n".join(hostile.report(ctx["hostile"])) + "\n"
     print(text)

@@ -4,7 +4,8 @@ ward's CPU time and the wall time from SIGTERM until ward has exited, for a
 tree of N processes that end on SIGTERM, flat (all children of the app) and
 a chain (N generations), with ward as PID 1 of a fresh namespace and as a
 subreaper. Linear cost means the 8,000 figure is about 8 times the 1,000
-one. Driven by bench/run.py; the measuring is bench/shutdown.c.
+one. Driven by bench/run.py; the measuring is `benchhelper shutdown`
+(bench/benchhelper.c).
 """
 
 import os
@@ -16,23 +17,23 @@ QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 SIZES = (100, 800) if QUICK else (1000, 8000)
 
 
-def measure(tool, ward, mode, n, shape):
+def measure(helper, ward, mode, n, shape):
     # The timeout is a hang catcher: a chain forks one generation per
     # scheduler slice on a busy machine.
-    out = subprocess.run([tool, mode, str(n), shape, ward, "-q", "--grace",
-                          "60s", "--"], capture_output=True, text=True,
-                         timeout=3600, check=True).stdout
+    out = subprocess.run([helper, "shutdown", mode, str(n), shape, ward,
+                          "-q", "--grace", "60s", "--"], capture_output=True,
+                         text=True, timeout=3600, check=True).stdout
     return {k: int(v) for k, v in (t.split("=") for t in out.split())}
 
 
-def bench(tool, ward, rounds):
+def bench(helper, ward, rounds):
     """{(mode, shape): {n: (median cpu ns, median wall ns)}}, interleaved."""
     got = {}
     for _ in range(rounds):
         for mode in ("pid1", "subreaper"):
             for shape in ("flat", "chain"):
                 for n in SIZES:
-                    r = measure(tool, ward, mode, n, shape)
+                    r = measure(helper, ward, mode, n, shape)
                     got.setdefault((mode, shape, n), []).append(r)
     out = {}
     for (mode, shape, n), rs in got.items():
