@@ -16,6 +16,10 @@
  *                                        INIT running "SELF herd N SHAPE FD",
  *                                        a tree of N; the time and the init's
  *                                        CPU from SIGTERM until it exited
+ *   benchhelper trickle N LIVE STEP_US INIT [ARG...]
+ *                                        the same with LIVE orphans that stay
+ *                                        alive, and the N exiting one per
+ *                                        STEP_US microseconds
  *   benchhelper nsexec CMD [ARG...]      CMD as PID 1 of a new namespace;
  *                                        prints its pid, waits, passes status
  *   benchhelper httpd PORT               tiny HTTP/1.1 server on 127.0.0.1
@@ -285,50 +289,72 @@ mode_rtt(long n, char **init, int ninit)
 	return 0;
 }
 
-/* Fork n orphans-to-be that wait on go[0]; their pids go to out. */
+/*
+ * Fork live orphans-to-be that wait on hold[0] (they stay until the end),
+ * then n that wait on go[0] and, once it closes, exit: at once, or orphan
+ * i after i * step_us. The n pids go to out.
+ */
 static _Noreturn void
-storm_parent_of_orphans(long n, int go[2], int out)
+storm_parent_of_orphans(long n, long live, long step_us, int go[2],
+                        int hold[2], int out)
 {
 	long i;
 	pid_t c;
 	char b;
 
-	for (i = 0; i < n; i++) {
+	for (i = -live; i < n; i++) {
 		c = fork();
 		if (c < 0)
 			die("fork orphan");
 		if (c == 0) {
+			int fd = i < 0 ? hold[0] : go[0];
+
 			close(go[1]);
+			close(hold[1]);
 			close(out);
-			while (read(go[0], &b, 1) < 0 && errno == EINTR)
+			while (read(fd, &b, 1) < 0 && errno == EINTR)
 				;
+			if (i > 0 && step_us > 0) {
+				struct timespec d = {i * step_us / 1000000,
+				                     i * step_us % 1000000 * 1000};
+
+				while (nanosleep(&d, &d) < 0 && errno == EINTR)
+					;
+			}
 			_exit(0);
 		}
-		if (write(out, &c, sizeof(c)) != (ssize_t)sizeof(c))
+		if (i >= 0 && write(out, &c, sizeof(c)) != (ssize_t)sizeof(c))
 			die("write pid");
 	}
 	_exit(0);
 }
 
 /*
- * Child of storm: make n orphans of the init, release them at once and
- * print how long until the init had reaped every one. A reaped pid makes
- * kill(pid, 0) fail with ESRCH (a zombie still succeeds); it is checked
- * every ~50 us, which bounds the resolution.
+ * Child of storm and trickle (spec "N" or "N,LIVE,STEP_US"): make the
+ * orphans of the init, release the n at once and print how long until
+ * the init had reaped every one, and the init's CPU time meanwhile. A
+ * reaped pid makes kill(pid, 0) fail with ESRCH (a zombie still
+ * succeeds); it is checked every ~50 us (1 ms in a trickle).
  */
 static int
-mode_stormchild(long n)
+mode_stormchild(const char *spec)
 {
-	int go[2];
-	int pp[2];
-	pid_t *pids = calloc((size_t)n, sizeof(*pids));
+	int go[2], hold[2], pp[2];
+	long n = 0, live = 0, step = 0;
+	pid_t *pids;
 	pid_t mid;
 	long got = 0, left, i, j;
 	ssize_t r;
 	int64_t t0, c0;
 	struct timespec nap = {0, 50000};
 
-	if (pids == NULL || pipe(go) < 0 || pipe(pp) < 0)
+	if (sscanf(spec, "%ld,%ld,%ld", &n, &live, &step) < 1 || n <= 0 ||
+	    live < 0 || step < 0)
+		diex("stormchild: bad spec");
+	if (step > 0)
+		nap.tv_nsec = 1000000;
+	pids = calloc((size_t)n, sizeof(*pids));
+	if (pids == NULL || pipe(go) < 0 || pipe(hold) < 0 || pipe(pp) < 0)
 		die("setup");
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	mid = fork();
@@ -336,10 +362,11 @@ mode_stormchild(long n)
 		die("fork");
 	if (mid == 0) {
 		close(pp[0]);
-		storm_parent_of_orphans(n, go, pp[1]);
+		storm_parent_of_orphans(n, live, step, go, hold, pp[1]);
 	}
 	close(pp[1]);
 	close(go[0]);
+	close(hold[0]);
 	while (got < n) {
 		r = read(pp[0], pids + got, (size_t)(n - got) * sizeof(*pids));
 		if (r <= 0)
@@ -363,6 +390,7 @@ mode_stormchild(long n)
 	printf("storm_ns=%lld init_cpu_ns=%lld\n", (long long)t0,
 	       (long long)(c0 < 0 ? -1 : cpu_ns(1) - c0));
 	fflush(stdout);
+	close(hold[1]);
 	return 0;
 }
 
@@ -691,7 +719,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "ackchild") == 0)
 		return mode_ackchild();
 	if (strcmp(argv[1], "stormchild") == 0 && argc == 3)
-		return mode_stormchild(num(argv[2]));
+		return mode_stormchild(argv[2]);
 	if (strcmp(argv[1], "herd") == 0 && argc == 5)
 		mode_herd(num(argv[2]), strcmp(argv[3], "chain") == 0,
 		          (int)num(argv[4]));
@@ -719,5 +747,12 @@ main(int argc, char **argv)
 	    (strcmp(argv[4], "flat") == 0 || strcmp(argv[4], "chain") == 0))
 		return mode_shutdown(strcmp(argv[2], "pid1") == 0, argv[3],
 		                     argv[4], argv + 5, argc - 5);
+	if (strcmp(argv[1], "trickle") == 0 && argc >= 6) {
+		char spec[96];
+
+		snprintf(spec, sizeof(spec), "%ld,%ld,%ld", num(argv[2]),
+		         num(argv[3]), num(argv[4]));
+		return mode_storm(spec, argv + 5, argc - 5);
+	}
 	return usage();
 }

@@ -38,6 +38,8 @@ P = {
     "start_runs": 50 if QUICK else 200,  # per init per round
     "rtt_n": 500 if QUICK else 2000,  # round trips per init per round
     "storm_n": 500 if QUICK else 3000,  # orphans per storm
+    "trickle": (200, 500, 1000) if QUICK else (1000, 3000, 1000),
+    # exiting orphans, live ones beside them, microseconds between exits
     "idle_s": 2 if QUICK else 10,  # idle window
     "checks": 100 if QUICK else 1000,  # ward --check and curl executions
     "probes": 100 if QUICK else 1000,  # in-process probes of a running ward
@@ -245,6 +247,19 @@ def bench_storm(inits, helper):
            for k, d in got.items()}
     out["range"] = {n: (min(v), max(v)) for n, v in got["storm_ns"].items()}
     return out
+
+
+def bench_trickle(inits, helper):
+    """Init CPU while orphans exit one by one among many live ones."""
+    n, live, step = P["trickle"]
+    got = {name: [] for name, _, _ in inits}
+    for r in range(P["rounds"]):
+        for name, _, argv in rotate(inits, r):
+            res = helper_run([helper, "trickle", str(n), str(live),
+                              str(step)] + argv)
+            got[name].append(res["init_cpu_ns"])
+    return {"cpu": {k: statistics.median(v) for k, v in got.items()},
+            "range": {k: (min(v), max(v)) for k, v in got.items()}}
 
 
 def bench_idle(inits, helper, ward):
@@ -507,6 +522,14 @@ def report(ctx):
         + " | ".join(fmt_ms(cpu[n]) for n in names)
         + f" | {rs} | ≤ best of three (issue 13) | {met_noise(r)} |")
 
+    tr = ctx["trickle"]["cpu"]
+    n_, live_, step_ = P["trickle"]
+    r, rs = ratio(tr["ward"], [tr[n] for n in others])
+    add(f"| Init CPU while {n_:,} orphans exit one per {step_ // 1000} ms "
+        f"beside {live_:,} live ones ({P['rounds']} rounds) | "
+        + " | ".join(fmt_ms(tr[n]) for n in names)
+        + f" | {rs} | — | — |")
+
     idle = ctx["idle"]
 
     def wake(n):
@@ -622,6 +645,13 @@ def report(ctx):
         + best_rounds(ctx["storm"]["range"], others)
         + ". The init's CPU is read from /proc/1/schedstat inside the "
         "namespace; on a VM it includes time the host took the vCPU away.")
+    add("- Trickle: the same child, with live orphans forked first (they "
+        "wait until the end) and each exiting one sleeping its turn after "
+        "the release, so every waitpid(-1) of an init walks the live ones. "
+        "Per-round ranges of the init's CPU: "
+        + ", ".join(f"{n} {fmt_ms(ctx['trickle']['range'][n][0])}–"
+                    f"{fmt_ms(ctx['trickle']['range'][n][1])}" for n in names)
+        + ".")
     if iw:
         split = f"RssAnon {iw['anon']} + RssFile {iw['file']}"
         if il:
@@ -712,6 +742,8 @@ def main():
     ctx["rtt"] = bench_rtt(inits, helper)
     log("orphan storm")
     ctx["storm"] = bench_storm(inits, helper)
+    log("orphan trickle")
+    ctx["trickle"] = bench_trickle(inits, helper)
     log(f"idle ({P['idle_s']} s)")
     ctx["idle"], notes = bench_idle(inits, helper, ward)
     ctx["notes"] += notes
