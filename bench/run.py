@@ -246,6 +246,8 @@ def bench_storm(inits, helper):
     out = {k: {n: statistics.median(v) for n, v in d.items()}
            for k, d in got.items()}
     out["range"] = {n: (min(v), max(v)) for n, v in got["storm_ns"].items()}
+    out["cpu_range"] = {n: (min(v), max(v))
+                        for n, v in got["init_cpu_ns"].items()}
     return out
 
 
@@ -644,7 +646,13 @@ def report(ctx):
         + "; best round against best round: "
         + best_rounds(ctx["storm"]["range"], others)
         + ". The init's CPU is read from /proc/1/schedstat inside the "
-        "namespace; on a VM it includes time the host took the vCPU away.")
+        "namespace; on a VM it includes time the host took the vCPU away. "
+        "Its per-round ranges: "
+        + ", ".join(f"{n} {fmt_ms(ctx['storm']['cpu_range'][n][0])}–"
+                    f"{fmt_ms(ctx['storm']['cpu_range'][n][1])}" for n in names)
+        + ": almost all of it is the kernel's, and how much depends on how "
+        "many of the orphans are still alive when the init reaps (each "
+        "waitpid(-1) walks them), so on when the scheduler lets it run.")
     add("- Trickle: the same child, with live orphans forked first (they "
         "wait until the end) and each exiting one sleeping its turn after "
         "the release, so every waitpid(-1) of an init walks the live ones. "

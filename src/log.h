@@ -12,6 +12,9 @@ enum log_level {
 };
 
 void log_init(int verbosity);
+/* How to write stderr from the loop on: a pipe of its own, non-blocking
+ * (lines that do not fit are dropped and counted), a socket, or poll. */
+void log_open(void);
 int log_verbosity(void);
 unsigned long log_dropped(void);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

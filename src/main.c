@@ -61,6 +61,7 @@ setup(struct init *in)
 {
 	int i;
 
+	log_open();
 	in->self = getpid();
 	in->exit_code = -1;
 	in->listen_fd = -1;
