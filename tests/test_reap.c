@@ -218,6 +218,27 @@ reap_children(struct init *p)
 	return p->gone;
 }
 
+/* A child that exits once *wfd, the pipe's write end, is closed. */
+static pid_t
+spawn_waiting(int *wfd)
+{
+	int fds[2];
+	pid_t pid;
+	char c = 0;
+
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		close(fds[1]);
+		(void)!read(fds[0], &c, 1);
+		_exit(0);
+	}
+	close(fds[0]);
+	*wfd = fds[1];
+	return pid;
+}
+
 Test(reap, children_collects_all)
 {
 	pid_t main_child;
@@ -248,22 +269,13 @@ Test(reap, children_collects_all)
 
 Test(reap, children_returns_false_while_one_runs)
 {
-	int fds[2];
 	pid_t slow;
 	pid_t quick;
-	char c = 0;
+	int wfd;
 
 	log_init(LOG_LVL_ERROR);
 	memset(&in, 0, sizeof(in));
-	cr_assert_eq(pipe(fds), 0);
-	slow = fork();
-	cr_assert_neq(slow, -1);
-	if (slow == 0) {
-		close(fds[1]);
-		(void)!read(fds[0], &c, 1);
-		_exit(0);
-	}
-	close(fds[0]);
+	slow = spawn_waiting(&wfd);
 	quick = spawn_exit(1);
 	in.child = slow;
 	in.child_running = true;
@@ -271,7 +283,7 @@ Test(reap, children_returns_false_while_one_runs)
 	cr_assert_eq(reap_children(&in), false);
 	cr_assert_eq(in.zombies_reaped, 1);
 	cr_assert_eq(in.child_running, true);
-	close(fds[1]);
+	close(wfd);
 	wait_zombie(slow);
 	cr_assert_eq(reap_children(&in), true);
 	cr_assert_eq(in.zombies_reaped, 2);
@@ -353,22 +365,13 @@ Test(reap, quiet_then_scan_at_once)
  * first one that finds nothing ends the burst. */
 Test(reap, burst_goes_on_while_scans_find)
 {
-	int fds[2];
 	pid_t slow, quick;
-	char c = 0;
+	int wfd;
 
 	log_init(LOG_LVL_ERROR);
 	memset(&in, 0, sizeof(in));
 	in.sigfd = -1;
-	cr_assert_eq(pipe(fds), 0);
-	slow = fork();
-	cr_assert_neq(slow, -1);
-	if (slow == 0) {
-		close(fds[1]);
-		(void)!read(fds[0], &c, 1);
-		_exit(0);
-	}
-	close(fds[0]);
+	slow = spawn_waiting(&wfd);
 	quick = spawn_exit(0);
 	wait_zombie(quick);
 	in.reap_last = 1000;
@@ -382,7 +385,7 @@ Test(reap, burst_goes_on_while_scans_find)
 	cr_assert_eq(in.reap_quiet, false);
 	cr_assert_eq(reap_deadline(&in), -1);
 	cr_assert_eq(in.gone, false);
-	close(fds[1]);
+	close(wfd);
 	wait_zombie(slow);
 	cr_assert_eq(reap_children(&in), true);
 	cr_assert_eq(in.zombies_reaped, 2);
