@@ -164,6 +164,15 @@ loop_signals(struct init *in, const struct signalfd_siginfo *si, int n,
 	return reap;
 }
 
+/* Is a signal waiting in the signalfd? */
+static bool
+loop_signal_waiting(const struct init *in)
+{
+	struct pollfd p = {in->sigfd, POLLIN, 0};
+
+	return poll(&p, 1, 0) == 1;
+}
+
 static void
 loop_health(struct init *in, int64_t now, short revents)
 {
@@ -191,6 +200,7 @@ loop_run(struct init *in)
 	struct signalfd_siginfo si[SIG_BATCH];
 	struct pset ps;
 	short crev[STATUS_MAX_CLIENTS];
+	short lrev;
 	int64_t now;
 	int n;
 	int i;
@@ -211,9 +221,13 @@ loop_run(struct init *in)
 		reap_turn(in, loop_signals(in, si, n, now), now);
 		loop_health(in, now,
 		            revents(&ps, ps.probe) | revents(&ps, ps.probe2));
+		lrev = revents(&ps, ps.listen);
 		for (i = 0; i < STATUS_MAX_CLIENTS; i++)
-			crev[i] = revents(&ps, ps.client[i]);
-		status_step(in, revents(&ps, ps.listen), crev, now);
+			lrev |= crev[i] = revents(&ps, ps.client[i]);
+		/* A signal that came while this turn ran is read before any
+		 * request is answered: no /readyz 200 after a SIGTERM. */
+		if (!lrev || !loop_signal_waiting(in))
+			status_step(in, revents(&ps, ps.listen), crev, now);
 		if (super_step(in, now))
 			return super_exit(in);
 	}
