@@ -201,6 +201,7 @@ loop_run(struct init *in)
 	struct pset ps;
 	short crev[STATUS_MAX_CLIENTS];
 	short lrev;
+	bool busy;
 	int64_t now;
 	int n;
 	int i;
@@ -222,12 +223,15 @@ loop_run(struct init *in)
 		loop_health(in, now,
 		            revents(&ps, ps.probe) | revents(&ps, ps.probe2));
 		lrev = revents(&ps, ps.listen);
-		for (i = 0; i < STATUS_MAX_CLIENTS; i++)
-			lrev |= crev[i] = revents(&ps, ps.client[i]);
+		busy = lrev != 0;
+		for (i = 0; i < STATUS_MAX_CLIENTS; i++) {
+			crev[i] = revents(&ps, ps.client[i]);
+			busy |= crev[i] != 0;
+		}
 		/* A signal that came while this turn ran is read before any
 		 * request is answered: no /readyz 200 after a SIGTERM. */
-		if (!lrev || !loop_signal_waiting(in))
-			status_step(in, revents(&ps, ps.listen), crev, now);
+		if (!busy || !loop_signal_waiting(in))
+			status_step(in, lrev, crev, now);
 		if (super_step(in, now))
 			return super_exit(in);
 	}

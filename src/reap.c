@@ -40,15 +40,16 @@ reap_one(struct init *in, pid_t pid, int st)
 	}
 }
 
-/* waitpid(pid, flags) once: a lookup of one pid on current kernels. */
+/* The main child's stop or exit: waitpid of its pid alone, a lookup on
+ * current kernels, and the only wait that asks for stops. */
 static void
-reap_pid(struct init *in, pid_t pid, int flags)
+reap_child(struct init *in)
 {
 	pid_t got;
 	int st;
 
 	do
-		got = waitpid(pid, &st, flags);
+		got = waitpid(in->child, &st, WNOHANG | WUNTRACED);
 	while (got < 0 && errno == EINTR);
 	if (got > 0)
 		reap_one(in, got, st);
@@ -81,32 +82,31 @@ void
 reap_turn(struct init *in, bool sigchld, int64_t now)
 {
 	unsigned long seen = in->zombies_reaped;
+	/* A scan is pending only in a burst, with SIGCHLD out of the
+	 * signalfd (so no SIGCHLD is read meanwhile). */
+	bool burst = in->reap_scan_at != 0;
 	int64_t t0;
 
 	if (sigchld) {
-		/* The main child's stop or exit: its own, constant-time
-		 * wait, the only one that asks for stops. */
 		if (in->child_running)
-			reap_pid(in, in->child, WNOHANG | WUNTRACED);
+			reap_child(in);
 		if (now < in->reap_last + REAP_SCAN_GAP_MS) {
-			/* A burst: scan at the end of the gap, and take no
-			 * wake-up per exit till then. */
+			/* A burst starts: scan at the end of the gap, and
+			 * take no wake-up per exit till then. */
 			in->reap_scan_at = in->reap_last + REAP_SCAN_GAP_MS;
-			in->reap_quiet = true;
 			sig_chld(in->sigfd, false);
 			return;
 		}
-		in->reap_scan_at = now;
-	}
-	if (in->reap_scan_at == 0 || now < in->reap_scan_at)
+	} else if (!burst || now < in->reap_scan_at) {
 		return;
+	}
 	in->reap_scan_at = 0;
 	t0 = loop_now();
 	in->gone = reap_all(in);
 	/* The gap counts from the scan's end: a scan among thousands of
 	 * live children can itself take longer than a gap. */
 	in->reap_last = now + (loop_now() - t0);
-	if (!in->reap_quiet)
+	if (!burst)
 		return;
 	if (in->zombies_reaped != seen && !in->gone) {
 		/* The burst goes on: scan again after the next gap. */
@@ -115,7 +115,6 @@ reap_turn(struct init *in, bool sigchld, int64_t now)
 	}
 	/* Over: SIGCHLD back in the signalfd, then one more scan for what
 	 * exited between the last one and now. */
-	in->reap_quiet = false;
 	sig_chld(in->sigfd, true);
 	in->gone = reap_all(in);
 }

@@ -86,9 +86,8 @@ struct init {
 	bool killed;            /* SIGKILL already sent */
 	int64_t kill_deadline;  /* when to stop waiting after SIGKILL */
 	bool gone;              /* the last waitpid said ECHILD */
-	int64_t reap_scan_at;   /* when the waitpid(-1) scan is due; 0 none */
+	int64_t reap_scan_at;   /* burst: next waitpid(-1) scan; 0 none */
 	int64_t reap_last;      /* when it last ran */
-	bool reap_quiet;        /* SIGCHLD left out of the signalfd till then */
 	int exit_code;          /* ward's own failure code, -1 if none */
 	int64_t restart_at;     /* PHASE_RESTART_WAIT: when to spawn */
 	int64_t backoff_ms;     /* next restart back-off */
