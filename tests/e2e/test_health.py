@@ -1050,13 +1050,29 @@ def test_abuse_one_megabyte_requests(abused):
 
 
 def closed(sock):
-    """True if the peer closed (EOF or reset); sock is non-blocking."""
+    """True if the peer closed (EOF or reset); sock keeps its blocking mode."""
+    blocking = sock.getblocking()
+    sock.setblocking(False)
     try:
         return sock.recv(1) == b""
     except BlockingIOError:
         return False
     except ConnectionResetError:
         return True
+    finally:
+        sock.setblocking(blocking)
+
+
+def usr1_within(w, app, bound):
+    """SIGUSR1 to ward reaches the app within bound seconds."""
+    before = len(app.acks("USR1"))
+    t = time.monotonic()
+    os.kill(w.pid, signal.SIGUSR1)
+    while len(app.acks("USR1")) <= before:
+        assert w.proc.poll() is None, w.why()
+        assert time.monotonic() - t < bound, \
+            f"SIGUSR1 not forwarded within {bound}s: {w.why()}"
+        time.sleep(0.01)
 
 
 def test_abuse_idle_connections(abused):

@@ -11,7 +11,6 @@ signal by seconds), never speed limits: `make bench` reports the figures.
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +19,8 @@ import time
 import pytest
 
 from test_health import (HANG, HELPERS_SRC, PY, App, check, clean_env,
-                         free_port, server, start)  # noqa: F401 (fixtures)
+                         free_port, server, start,
+                         usr1_within)  # noqa: F401 (fixtures)
 import httpd
 
 HOSTILE = os.path.join(HELPERS_SRC, "hostile.py")
@@ -154,16 +154,6 @@ def test_check_localhost_happy_eyeballs_both_hang(hostile):
 
 # ---- the in-loop probe ---------------------------------------------------
 
-def usr1_within(w, app, bound):
-    """SIGUSR1 to ward reaches the app within bound seconds."""
-    before = len(app.acks("USR1"))
-    t = time.monotonic()
-    os.kill(w.pid, signal.SIGUSR1)
-    while len(app.acks("USR1")) <= before:
-        assert w.proc.poll() is None, w.why()
-        assert time.monotonic() - t < bound, \
-            f"SIGUSR1 not forwarded within {bound}s: {w.why()}"
-        time.sleep(0.01)
 
 
 @pytest.mark.parametrize("mode", ENDLESS)

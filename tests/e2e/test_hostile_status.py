@@ -10,15 +10,14 @@ attacks), never speed limits: `make bench` reports the figures.
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import time
 
 import pytest
 
-from test_health import (HANG, HELPERS_SRC, PY, App, clean_env, server,
-                         start)  # noqa: F401 (fixtures)
+from test_health import (HANG, HELPERS_SRC, PY, App, clean_env, closed,
+                         server, start, usr1_within)  # noqa: F401 (fixtures)
 import httpd
 
 HOSTILE = os.path.join(HELPERS_SRC, "hostile.py")
@@ -71,15 +70,6 @@ def fresh(port):
     return r.status, time.monotonic() - t
 
 
-def usr1_within(w, app, bound):
-    before = len(app.acks("USR1"))
-    t = time.monotonic()
-    os.kill(w.pid, signal.SIGUSR1)
-    while len(app.acks("USR1")) <= before:
-        assert w.proc.poll() is None, w.why()
-        assert time.monotonic() - t < bound, \
-            f"SIGUSR1 not forwarded within {bound}s: {w.why()}"
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -121,16 +111,6 @@ def partial(port):
     return s
 
 
-def closed(sock):
-    sock.setblocking(False)
-    try:
-        return sock.recv(1) == b""
-    except BlockingIOError:
-        return False
-    except ConnectionResetError:
-        return True
-    finally:
-        sock.setblocking(True)
 
 
 def test_the_oldest_unfinished_client_goes_never_the_newcomer(served):
